@@ -1,0 +1,1 @@
+"""Layers: administrative units now; the layer catalog and domain layers build on it."""

@@ -1,0 +1,1 @@
+"""Users, the organisations they belong to (province IOC, district IOCs, agencies), roles, API tokens."""

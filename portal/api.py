@@ -1,0 +1,58 @@
+"""The one NinjaAPI at /api/: mounts every app's router and maps every error to one JSON shape."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
+
+from layers.api import router as admin_units_router
+from portal.accounts.api import router as auth_router
+
+from .errors import PortalError
+
+api = NinjaAPI(
+    title="GIS portal API",
+    version="1",
+    description="Provincial IOC GIS portal. Errors share one shape: {code, message, errors?}.",
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, status: int, body: dict) -> HttpResponse:
+    return api.create_response(request, body, status=status)
+
+
+def _field_of(loc) -> str:
+    # ninja reports where a value came from first ("query", "body", "path"); users want the field.
+    parts = [str(part) for part in loc if part not in ("query", "body", "path", "header", "cookie", "form")]
+    return ".".join(parts) or "request"
+
+
+@api.exception_handler(PortalError)
+def on_portal_error(request, exc: PortalError):
+    return _error(request, exc.http_status, exc.as_dict())
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = [{"field": _field_of(err.get("loc", ())), "reason": err.get("msg", "invalid")} for err in exc.errors]
+    message = "; ".join(f"{e['field']}: {e['reason']}" for e in errors) or "invalid input"
+    return _error(request, 422, {"code": "invalid_input", "message": message, "errors": errors})
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return _error(request, 401, {"code": "not_authenticated", "message": "Log in or send a valid API token."})
+
+
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request, exc):
+    return _error(request, 403, {"code": "permission_denied", "message": "You do not have permission to do this."})
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, {"code": "not_found", "message": "Not found."})
+
+
+api.add_router("/auth/", auth_router, tags=["auth"])
+api.add_router("/admin-units/", admin_units_router, tags=["admin units"])

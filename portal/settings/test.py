@@ -1,0 +1,22 @@
+"""pytest: the same real PostGIS and Redis as dev, isolated by a Redis db and a Celery queue of its own."""
+
+import os
+import secrets
+
+from .dev import *  # noqa: F403
+from .dev import REDIS_URL
+
+DEBUG = False
+SECRET_KEY = secrets.token_urlsafe(50)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; real hashers in dev/prod
+
+
+def _redis_db(url: str, db: int) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{db}" if base.count("/") >= 2 else f"{url.rstrip('/')}/{db}"
+
+
+# A separate Redis database keeps tests away from a running `make run` (Celery broadcasts are per db too).
+REDIS_URL = _redis_db(REDIS_URL, int(os.environ.get("TEST_REDIS_DB", "15")))
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "portal-test")
