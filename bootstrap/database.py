@@ -32,11 +32,13 @@ def ensure_database(url: str) -> None:
                 conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(dbname)))
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0]
-        raise BootstrapError(f"cannot reach PostgreSQL at {urlsplit(url).hostname}:{urlsplit(url).port}: {reason}") from exc
+        where = f"{urlsplit(url).hostname}:{urlsplit(url).port}"
+        raise BootstrapError(f"cannot reach PostgreSQL at {where}: {reason}; check DATABASE_URL") from exc
     with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
         available = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
         if "postgis" not in available:
-            raise BootstrapError("PostGIS is not installed on that PostgreSQL server: apt-get install -y postgresql-15-postgis-3")
+            raise BootstrapError(
+                "PostGIS is not installed on that PostgreSQL server: apt-get install -y postgresql-15-postgis-3")
         for ext in EXTENSIONS:
             try:
                 conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(ext)))

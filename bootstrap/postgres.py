@@ -93,7 +93,8 @@ class LocalPostgres:
     # -- actions -----------------------------------------------------------------
     def ensure_running(self, log) -> None:
         if not postgis_control().exists():
-            raise BootstrapError("PostGIS for PostgreSQL 15 is not installed: apt-get install -y postgresql-15-postgis-3")
+            raise BootstrapError(
+                "PostGIS for PostgreSQL 15 is not installed: apt-get install -y postgresql-15-postgis-3")
         self.home.mkdir(parents=True, exist_ok=True)
         self._hand_over()
         if not (self.datadir / "PG_VERSION").exists():

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Nothing here holds a credential."""
 
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -124,3 +125,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }
+
+# Django's GDAL 3.6 cannot block file/network access from crafted spatial references (gis.W001).
+# Files are read through pyogrio's bundled GDAL, and the portal runs in a closed network.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Real public data shared beside the repo (read in place, never copied in).
+SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))

@@ -4,7 +4,8 @@ import os
 
 from .env import require
 
-_env = require("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "REDIS_URL", hint="production refuses to start without them")
+_env = require("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "REDIS_URL",
+               hint="production refuses to start without them")
 
 from .base import *  # noqa: E402,F403
 from .base import database_from_url  # noqa: E402

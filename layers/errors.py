@@ -1,0 +1,39 @@
+"""Errors of the layers app: bad files, bad mappings, bad succession tables."""
+
+from portal.errors import PortalError
+
+__all__ = ["LayersError", "UnreadableFile", "BadMapping", "NoCrs", "BadGeometry", "UnknownUnits"]
+
+
+class LayersError(PortalError):
+    code = "layers_error"
+    http_status = 400
+
+
+class UnreadableFile(LayersError):
+    code = "unreadable_file"
+    user_msg = "The file could not be read as vector data."
+
+
+class BadMapping(LayersError):
+    code = "bad_mapping"
+    http_status = 422
+    user_msg = "The field mapping does not fit the file."
+
+
+class NoCrs(LayersError):
+    code = "no_crs"
+    http_status = 422
+    user_msg = "The file does not say which coordinate reference system it uses."
+
+
+class BadGeometry(LayersError):
+    code = "bad_geometry"
+    http_status = 422
+    user_msg = "The file has geometries of a kind this layer cannot hold."
+
+
+class UnknownUnits(LayersError):
+    code = "unknown_units"
+    http_status = 422
+    user_msg = "Some administrative units named in the file do not exist."

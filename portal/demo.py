@@ -1,0 +1,65 @@
+"""Loading the demo: real admin units from ../shared/data, the demo province's organisations, a user per role."""
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from fixtures.admin_units import DEMO_ADMIN_SOURCES
+from fixtures.org_units import AGENCIES, DEMO_USER_ORG, PROVINCE_IOC
+from layers.admin_units_import import FieldMapping, import_admin_units
+from layers.models import AdminUnit
+from portal.accounts.models import OrgUnit, User
+from portal.accounts.roles import ADMINISTRATOR, ROLES, sync_roles
+from portal.accounts.services import do_create_user
+
+__all__ = ["load_admin_units", "load_org_units", "create_demo_users"]
+
+DEMO_PROVINCE = "Ninh Thuận"
+
+
+def load_admin_units(boundaries: Path, log: Callable[[str], None]) -> None:
+    for src in DEMO_ADMIN_SOURCES:
+        if AdminUnit.objects.filter(source=src.file).exists():
+            continue
+        path = boundaries / src.file
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: the demo reads ../shared/data (set SHARED_DATA_DIR)")
+        report = import_admin_units(path, level=src.level, mapping=FieldMapping.parse(list(src.mapping)),
+                                    code_prefix=src.code_prefix)
+        log(report.summary())
+
+
+@transaction.atomic
+def load_org_units() -> None:
+    province = AdminUnit.objects.filter(level="province", name=DEMO_PROVINCE).first()
+    ioc, _ = OrgUnit.objects.update_or_create(
+        code=PROVINCE_IOC[0], defaults={"name": PROVINCE_IOC[1], "kind": OrgUnit.Kind.PROVINCE_IOC,
+                                        "admin_unit": province})
+    for district in AdminUnit.objects.filter(level="district", parent=province):
+        OrgUnit.objects.update_or_create(
+            code=f"ioc-{slugify(district.name_ascii)}",
+            defaults={"name": f"IOC {district.name}", "kind": OrgUnit.Kind.DISTRICT_IOC, "parent": ioc,
+                      "admin_unit": district})
+    for code, name in AGENCIES:
+        OrgUnit.objects.update_or_create(
+            code=code, defaults={"name": name, "kind": OrgUnit.Kind.AGENCY, "parent": ioc, "admin_unit": province})
+
+
+def create_demo_users() -> dict[str, str]:
+    """One user per role; returns the passwords of the users created now (existing ones keep theirs)."""
+    sync_roles()
+    created = {}
+    for role in ROLES:
+        username = f"demo-{role.replace('_', '-')}"
+        if User.objects.filter(username=username).exists():
+            continue
+        org_code = DEMO_USER_ORG[role]
+        org = OrgUnit.objects.get(code=org_code) if org_code else None
+        password = secrets.token_urlsafe(12)
+        do_create_user(username=username, password=password, roles=[role], org_unit=org,
+                       is_staff=role == ADMINISTRATOR)
+        created[username] = password
+    return created
