@@ -84,7 +84,8 @@ class LocalPostgres:
         return f"postgres://{SUPERUSER}:{quote(self.password(), safe='')}@127.0.0.1:{self.port()}/{dbname}"
 
     def running(self) -> bool:
-        if not self.pidfile.exists():
+        # pg_ctl status only asks whether the PID is alive; after a crash it may belong to another program
+        if not self.pidfile.exists() or b"postgres" not in self._pidfile_cmdline()[1]:
             return False
         result = subprocess.run(self._as_owner([self._pg("pg_ctl"), "status", "-D", str(self.datadir)]),
                                 capture_output=True, text=True)
@@ -157,16 +158,19 @@ class LocalPostgres:
         """A postmaster.pid left by a crash whose PID now belongs to another process blocks startup."""
         if not self.pidfile.exists():
             return
-        try:
-            pid = int(self.pidfile.read_text().splitlines()[0])
-        except (ValueError, IndexError):
-            pid = 0
-        cmdline = Path(f"/proc/{pid}/cmdline")
-        alive = pid > 0 and cmdline.exists()
-        if alive and b"postgres" not in cmdline.read_bytes():
+        pid, cmdline = self._pidfile_cmdline()
+        if cmdline and b"postgres" not in cmdline:
             raise BootstrapError(
                 f"stale pid file {self.pidfile}: PID {pid} is another program, not this cluster's PostgreSQL; "
                 f"remove it with: rm {self.pidfile}")
+
+    def _pidfile_cmdline(self) -> tuple[int, bytes]:
+        """The PID in postmaster.pid and its /proc command line (b"" when no such process is alive)."""
+        try:
+            pid = int(self.pidfile.read_text().splitlines()[0])
+            return pid, Path(f"/proc/{pid}/cmdline").read_bytes() if pid > 0 else b""
+        except (OSError, ValueError, IndexError):
+            return 0, b""
 
     def _last_log_line(self) -> str:
         if not self.logfile.exists():

@@ -63,12 +63,13 @@ class AdminImportReport:
     level: str
     created: int = 0
     updated: int = 0
+    skipped: int = 0
     parents_linked: int = 0
     without_parent: int = 0
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = (f"{self.level}: {self.created} created, {self.updated} updated, "
+        text = (f"{self.level}: {self.created} created, {self.updated} updated, {self.skipped} skipped, "
                 f"{self.parents_linked} linked to a parent, {self.without_parent} without parent")
         return text + "".join(f"\n  note: {note}" for note in self.notes)
 
@@ -96,16 +97,18 @@ def import_admin_units(path: str | Path, *, level: str, mapping: FieldMapping, l
         raise BadMapping("valid_to must come after valid_from")
     columns = sorted(set(mapping.fields.values()))
     frame, read = read_polygons(path, columns=columns, layer=layer, srid=srid)
-    report = AdminImportReport(level=level, notes=read.notes())
+    report = AdminImportReport(level=level, notes=read.notes(), skipped=read.dropped_empty + read.dropped_after_repair)
     source = source or Path(str(path)).name
 
     units = []
     seen: set[str] = set()
-    for row in frame.itertuples(index=False):
-        values = row._asdict()
+    geometry_column = frame.geometry.name
+    # Records, not itertuples: real field names hold spaces and dashes that namedtuples would rename.
+    for values in frame.to_dict("records"):
         raw_code = _text(values[mapping.fields["code"]])
         name = _text(values[mapping.fields["name"]])
         if not raw_code or not name:
+            report.skipped += 1
             report.notes.append(f"a feature without code or name was skipped ({name or raw_code or 'blank'})")
             continue
         code = code_prefix + raw_code
@@ -118,7 +121,7 @@ def import_admin_units(path: str | Path, *, level: str, mapping: FieldMapping, l
             gso_code=_text(values.get(mapping.fields.get("gso_code", ""), "")),
             population=_population(values.get(mapping.fields.get("population", ""))),
             valid_from=valid_from, valid_to=valid_to, source=source,
-            geom=GEOSGeometry(memoryview(values["geometry"].wkb), srid=4326),
+            geom=GEOSGeometry(memoryview(values[geometry_column].wkb), srid=4326),
         ))
     parent_codes = {}
     if "parent_code" in mapping.fields:

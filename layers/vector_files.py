@@ -23,6 +23,7 @@ class ReadReport:
     reprojected_from: str | None = None
     dropped_empty: int = 0
     dropped_z: int = 0
+    dropped_after_repair: int = 0
     repaired: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
@@ -35,6 +36,10 @@ class ReadReport:
             notes.append(f"Z/M dropped from {self.dropped_z} geometries")
         notes.extend(self.repaired)
         return notes
+
+
+_GEOMETRY_NAMES = ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon",
+                   "GeometryCollection"]
 
 
 def gdal_path(path: str | Path) -> str:
@@ -88,7 +93,7 @@ def read_polygons(path: str | Path, *, columns: list[str], layer: str | None = N
     kinds = set(shapely.get_type_id(geoms).tolist())
     polygonal = {shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON}
     if not kinds <= polygonal:
-        names = sorted(shapely.GeometryType(kind).name for kind in kinds - polygonal)
+        names = sorted(_GEOMETRY_NAMES[kind] for kind in kinds - polygonal)
         raise BadGeometry(f"this layer holds polygons, but the file also has {', '.join(names)} geometries")
 
     has_z = shapely.has_z(geoms)
@@ -108,6 +113,7 @@ def read_polygons(path: str | Path, *, columns: list[str], layer: str | None = N
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs="EPSG:4326"))
     lost = frame.geometry.isna()
     if lost.any():
+        report.dropped_after_repair = int(lost.sum())
         report.repaired.append(f"{int(lost.sum())} features had no area left after repair and were skipped")
         frame = frame.loc[~lost]
     return frame, report

@@ -1,0 +1,129 @@
+"""Shared fixtures: the real boundary files, a real Celery worker, a real ASGI server, Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def boundaries() -> Path:
+    path = settings.SHARED_DATA_DIR / "boundaries"
+    assert path.is_dir(), f"the shared data is missing at {path} (set SHARED_DATA_DIR)"
+    return path
+
+
+@pytest.fixture(scope="session")
+def admin_units(django_db_setup, django_db_blocker, boundaries):
+    """Provinces and districts of Việt Nam and the communes of Ninh Thuận, committed once for the session."""
+    from fixtures.admin_units import DEMO_ADMIN_SOURCES
+    from layers.admin_units_import import FieldMapping, import_admin_units
+
+    with django_db_blocker.unblock():
+        for src in DEMO_ADMIN_SOURCES[:3]:
+            import_admin_units(boundaries / src.file, level=src.level, code_prefix=src.code_prefix,
+                               mapping=FieldMapping.parse(list(src.mapping)))
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    cfg = connection.settings_dict
+    password = f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else ""
+    return f"postgres://{cfg['USER']}{password}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
+
+
+def _child_env() -> dict[str, str]:
+    return dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings.test", DATABASE_URL=_test_database_url(),
+                CELERY_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE, PYTHONUNBUFFERED="1")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, tmp_path_factory):
+    """A real `celery worker` process on the test queue, using the test database."""
+    from portal.celery import app
+
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel=INFO", "--pool=solo",
+             "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--hostname", f"test-{os.getpid()}@%h"],
+            cwd=ROOT, env=_child_env(), stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"celery worker exited: {log.read_text()[-2000:]}")
+        if app.control.ping(timeout=0.5):
+            break
+    else:
+        _stop(proc)
+        pytest.fail(f"celery worker did not answer within 60 s: {log.read_text()[-2000:]}")
+    yield proc
+    _stop(proc)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def portal_server(django_db_setup, tmp_path_factory):
+    """The portal served by uvicorn (ASGI), as `make run` serves it, on the test database."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("web") / "uvicorn.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=_child_env(), stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"uvicorn exited: {log.read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.2)
+    yield base
+    _stop(proc)
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (Playwright cannot download its own browser here).
+
+    Module-scoped: Playwright's sync API keeps an event loop running, and Django refuses database
+    calls while one runs, so browser tests talk to the server over HTTP only.
+    """
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    assert executable, "chromium is missing: bootstrap installs it (apt-get install -y chromium)"
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
