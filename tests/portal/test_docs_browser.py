@@ -20,8 +20,11 @@ def test_swagger_docs_render_offline(portal_server, browser, tmp_path):
     page.close()
 
 
-def test_home_page_renders_in_vietnamese(portal_server, browser):
-    page = browser.new_page(locale="vi-VN")
+def test_home_page_in_vietnamese_then_english_from_the_menu(portal_server, browser):
+    page = browser.new_page(locale="en-US")
     page.goto(portal_server + "/")
     assert page.inner_text("h1") == "Cổng thông tin GIS tỉnh"
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
+    assert page.inner_text("h1") == "Provincial GIS portal"
     page.close()
