@@ -10,7 +10,7 @@ from .paths import ROOT, VENV, VENV_PYTHON
 
 __all__ = ["ensure_venv", "ensure_node_modules"]
 
-PY_INPUTS = ("requirements.lock", "pyproject.toml")
+PY_INPUTS = ("requirements.lock", "requirements-dev.lock", "pyproject.toml")
 NODE_INPUTS = ("package.json", "package-lock.json")
 
 
@@ -37,9 +37,9 @@ def ensure_venv(log) -> None:
     if not VENV_PYTHON.exists():
         log("creating .venv")
         _run([sys.executable, "-m", "venv", str(VENV)], "creating .venv")
-    log("installing pinned Python dependencies (requirements.lock)")
+    log("installing pinned Python dependencies (requirements-dev.lock, which includes requirements.lock)")
     pip = [str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    _run([*pip, "--requirement", "requirements.lock"], "pip install -r requirements.lock")
+    _run([*pip, "--requirement", "requirements-dev.lock"], "pip install -r requirements-dev.lock")
     _run([*pip, "--no-deps", "--editable", "."], "pip install -e .")
     stamp.write_text(want)
 

@@ -1,7 +1,9 @@
-"""The Docker Compose deployment, checked by reading its files: no Docker engine, no database.
+"""The Docker Compose deployment, checked without a Docker engine or a database.
 
 compose.yaml, the Dockerfile, deploy/nginx.conf and deploy/env.example must agree with each other and with
-portal/settings/prod.py; each test names the file to fix when they drift apart.
+portal/settings/prod.py; each test names the file to fix when they drift apart. Two tests also run the
+project's Python with nothing but env.example's variables: prod settings load, and collectstatic (the migrate
+service's second step) succeeds.
 """
 
 import ast

@@ -40,3 +40,22 @@ def test_login_and_logout(client):
 def test_pages_reference_no_other_host(client, db):
     page = client.get("/").content.decode()
     assert "http://" not in page and "https://" not in page and "//cdn" not in page
+
+
+@pytest.mark.django_db
+def test_login_guessing_is_stopped_after_ten_failures(client, settings):
+    import redis
+
+    from portal.accounts.views import FAILED_LOGINS
+
+    get_user_model().objects.create_user(username="dispatcher1", password="a-long-password-1")
+    redis.Redis.from_url(settings.REDIS_URL).delete(FAILED_LOGINS._key("127.0.0.1"))
+    for _ in range(10):
+        assert client.post("/accounts/login/", {"username": "dispatcher1", "password": "guess"}).status_code == 200
+    blocked = client.post("/accounts/login/", {"username": "dispatcher1", "password": "a-long-password-1"})
+    assert blocked.status_code == 429
+    assert "15 phút" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+    FAILED_LOGINS.reset("127.0.0.1")
+    again = client.post("/accounts/login/", {"username": "dispatcher1", "password": "a-long-password-1"})
+    assert again.status_code == 302
