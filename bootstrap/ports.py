@@ -1,8 +1,10 @@
 """Loopback port helpers."""
 
+import os
 import socket
+from pathlib import Path
 
-__all__ = ["port_in_use", "free_port"]
+__all__ = ["port_in_use", "free_port", "remembered_port"]
 
 
 def port_in_use(port: int) -> bool:
@@ -20,3 +22,16 @@ def free_port(preferred: int) -> int:
                 continue
             return port
     raise OSError(f"no free loopback port in {preferred}-{preferred + 99}")
+
+
+def remembered_port(home: Path, env_var: str, default: int) -> int:
+    """The port named by `env_var`, else the one chosen on first start and kept in home/port."""
+    wanted = os.environ.get(env_var)
+    if wanted:
+        return int(wanted)
+    port_file = home / "port"
+    if port_file.exists():
+        return int(port_file.read_text().strip())
+    port = free_port(default)
+    port_file.write_text(f"{port}\n")
+    return port

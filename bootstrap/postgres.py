@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import BootstrapError
-from .ports import free_port, port_in_use
+from .ports import port_in_use, remembered_port
 from .system import pg_bindir, postgis_control
 
 __all__ = ["LocalPostgres"]
@@ -67,15 +67,7 @@ class LocalPostgres:
 
     # -- state -------------------------------------------------------------------
     def port(self) -> int:
-        wanted = os.environ.get("PORTAL_PG_PORT")
-        if wanted:
-            return int(wanted)
-        port_file = self.home / "port"
-        if port_file.exists():
-            return int(port_file.read_text().strip())
-        port = free_port(DEFAULT_PORT)
-        port_file.write_text(f"{port}\n")
-        return port
+        return remembered_port(self.home, "PORTAL_PG_PORT", DEFAULT_PORT)
 
     def password(self) -> str:
         return (self.home / "password").read_text().strip()

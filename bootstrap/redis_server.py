@@ -1,6 +1,5 @@
 """A project-local redis-server under .data/redis, used when REDIS_URL is unset."""
 
-import os
 import shutil
 import socket
 import subprocess
@@ -9,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BootstrapError
-from .ports import free_port, port_in_use
+from .ports import port_in_use, remembered_port
 
 __all__ = ["LocalRedis", "redis_ping"]
 
@@ -34,15 +33,7 @@ class LocalRedis:
         return self.home / "redis.pid"
 
     def port(self) -> int:
-        wanted = os.environ.get("PORTAL_REDIS_PORT")
-        if wanted:
-            return int(wanted)
-        port_file = self.home / "port"
-        if port_file.exists():
-            return int(port_file.read_text().strip())
-        port = free_port(DEFAULT_PORT)
-        port_file.write_text(f"{port}\n")
-        return port
+        return remembered_port(self.home, "PORTAL_REDIS_PORT", DEFAULT_PORT)
 
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port()}/0"

@@ -142,53 +142,32 @@ def import_admin_units(path: str | Path, *, level: str, mapping: FieldMapping, l
         ids = list(AdminUnit.objects.filter(level=level, valid_from=valid_from, code__in=seen)
                    .values_list("id", flat=True))
         if level in PARENT_LEVEL:
-            linked = (_link_parents_by_code(ids, parent_codes, PARENT_LEVEL[level]) if parent_codes
-                      else _link_parents_spatially(ids, PARENT_LEVEL[level]))
+            linked = _link_parents(ids, PARENT_LEVEL[level], parent_codes)
             report.parents_linked = linked
             report.without_parent = len(ids) - linked
     return report
 
 
-# A parent must be one level up and in force when the child starts.
-_LINK_SPATIALLY = """
+# A parent is one level up and in force when the child starts; it is named by code when the file gives
+# one (parent_codes: child code -> parent code), else it is the unit holding a point inside the child.
+_LINK_PARENTS = """
     UPDATE layers_adminunit AS child
        SET parent_id = (
            SELECT p.id FROM layers_adminunit AS p
             WHERE p.level = %(parent_level)s
               AND (p.valid_from IS NULL OR child.valid_from IS NOT NULL AND p.valid_from <= child.valid_from)
               AND (p.valid_to IS NULL OR child.valid_from IS NULL OR p.valid_to > child.valid_from)
-              AND ST_Covers(p.geom, ST_PointOnSurface(child.geom))
+              AND CASE WHEN %(parent_codes)s::jsonb = '{}'::jsonb
+                       THEN ST_Covers(p.geom, ST_PointOnSurface(child.geom))
+                       ELSE p.code = %(parent_codes)s::jsonb ->> child.code END
             ORDER BY p.valid_from DESC NULLS LAST, p.id LIMIT 1)
      WHERE child.id = ANY(%(ids)s)
 """
-_LINK_BY_CODE = """
-    UPDATE layers_adminunit AS child
-       SET parent_id = (
-           SELECT p.id FROM layers_adminunit AS p
-            WHERE p.level = %(parent_level)s
-              AND (p.valid_from IS NULL OR child.valid_from IS NOT NULL AND p.valid_from <= child.valid_from)
-              AND (p.valid_to IS NULL OR child.valid_from IS NULL OR p.valid_to > child.valid_from)
-              AND p.code = wanted.parent_code
-            ORDER BY p.valid_from DESC NULLS LAST, p.id LIMIT 1)
-      FROM unnest(%(codes)s::text[], %(parent_codes)s::text[]) AS wanted(code, parent_code)
-     WHERE child.id = ANY(%(ids)s) AND child.code = wanted.code
-"""
 
 
-def _link_parents_spatially(ids: list[int], parent_level: str) -> int:
-    """Each unit's parent: the unit one level up, in force at the same time, holding a point inside it."""
-    return _update_parents(_LINK_SPATIALLY, {"parent_level": parent_level, "ids": ids})
-
-
-def _link_parents_by_code(ids: list[int], parent_codes: dict[str, str], parent_level: str) -> int:
-    """Each unit's parent: the unit one level up, in force at the same time, whose code the file names."""
-    return _update_parents(_LINK_BY_CODE, {"parent_level": parent_level, "ids": ids, "codes": list(parent_codes),
-                                           "parent_codes": list(parent_codes.values())})
-
-
-def _update_parents(statement: str, params: dict) -> int:
+def _link_parents(ids: list[int], parent_level: str, parent_codes: dict[str, str]) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        cursor.execute("SELECT count(*) FROM layers_adminunit WHERE id = ANY(%s) AND parent_id IS NOT NULL",
-                       [params["ids"]])
+        cursor.execute(_LINK_PARENTS, {"parent_level": parent_level, "ids": ids,
+                                       "parent_codes": json.dumps(parent_codes)})
+        cursor.execute("SELECT count(*) FROM layers_adminunit WHERE id = ANY(%s) AND parent_id IS NOT NULL", [ids])
         return cursor.fetchone()[0]
