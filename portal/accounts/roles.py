@@ -25,13 +25,19 @@ ROLE_LABELS = {
     ADMINISTRATOR: _("Administrator"),
 }
 
+_LAYER_MODELS = ("layer", "landparcel", "planzone", "plandecision", "networknode", "networksegment",
+                 "irrigationwork", "canal", "irrigatedarea", "camera", "rasterlayer", "importjob")
+_VIEW_LAYERS = {f"layers.view_{model}" for model in _LAYER_MODELS}
+_EDIT_LAYERS = {f"layers.{verb}_{model}" for model in _LAYER_MODELS for verb in ("add", "change", "delete")}
+
 # role -> "app_label.codename" permissions. An unknown name is an error, not a silent skip.
 ROLES: dict[str, set[str]] = {
     CITIZEN: set(),
-    DISPATCHER: {"layers.view_adminunit", "accounts.view_orgunit"},
-    AGENCY_STAFF: {"layers.view_adminunit", "accounts.view_orgunit"},
-    PLANNER: {"layers.view_adminunit"},
+    DISPATCHER: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS},
+    AGENCY_STAFF: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS},
+    PLANNER: {"layers.view_adminunit", *_VIEW_LAYERS},
     DATA_STEWARD: {
+        *_VIEW_LAYERS, *_EDIT_LAYERS,
         "layers.view_adminunit", "layers.add_adminunit", "layers.change_adminunit", "layers.delete_adminunit",
         "layers.view_adminunitsuccession", "layers.add_adminunitsuccession", "layers.change_adminunitsuccession",
     },
@@ -39,7 +45,7 @@ ROLES: dict[str, set[str]] = {
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_orgunit", "accounts.add_orgunit", "accounts.change_orgunit", "accounts.delete_orgunit",
         "accounts.view_apitoken", "accounts.change_apitoken",
-        "layers.view_adminunit", "layers.view_adminunitsuccession",
+        "layers.view_adminunit", "layers.view_adminunitsuccession", *_VIEW_LAYERS,
     },
 }
 

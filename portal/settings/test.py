@@ -20,3 +20,7 @@ def _redis_db(url: str, db: int) -> str:
 REDIS_URL = _redis_db(REDIS_URL, int(os.environ.get("TEST_REDIS_DB", "15")))
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "portal-test")
+
+# Parallel test runs on one machine (several checkouts, helpers) each need their own test database.
+if os.environ.get("TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DB_NAME"]}  # noqa: F405

@@ -1,0 +1,14 @@
+"""Models of the layers app, one module per body of data."""
+
+from .admin_units import AdminUnit, AdminUnitSuccession
+from .cameras import Camera
+from .catalog import ImportJob, LandUseCode, Layer
+from .irrigation import Canal, IrrigatedArea, IrrigationWork
+from .planning import LandParcel, PlanDecision, PlanZone
+from .rasters import RasterLayer
+from .underground import NetworkNode, NetworkSegment
+
+__all__ = [
+    "AdminUnit", "AdminUnitSuccession", "Camera", "Canal", "ImportJob", "IrrigatedArea", "IrrigationWork",
+    "LandParcel", "LandUseCode", "Layer", "NetworkNode", "NetworkSegment", "PlanDecision", "PlanZone", "RasterLayer",
+]
