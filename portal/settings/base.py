@@ -132,3 +132,8 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # Real public data shared beside the repo (read in place, never copied in).
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
+
+# Uploaded files wait here for a worker; never served.
+IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "media" / "imports"))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 1024 * 2**20))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20  # larger uploads stream to a temporary file

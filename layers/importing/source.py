@@ -1,0 +1,86 @@
+"""Reading a vector file in batches through GDAL (pyogrio + Arrow), so memory stays flat."""
+
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from layers.errors import BadMapping, UnreadableFile
+from layers.vector_files import gdal_path
+
+__all__ = ["SourceInfo", "Batch", "inspect", "batches", "check_zip"]
+
+BATCH_SIZE = 20_000
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: str  # the name GDAL opens (/vsizip/… for archives)
+    layer: str | None
+    fields: tuple[str, ...]
+    features: int
+    crs: str | None
+    geometry_type: str | None
+    layers: tuple[str, ...]
+
+
+@dataclass
+class Batch:
+    fids: np.ndarray
+    columns: dict[str, np.ndarray]
+    geometries: np.ndarray  # shapely geometries
+
+
+def check_zip(path: Path) -> None:
+    """Refuse archives whose members would escape a folder if unpacked (../, absolute paths)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                parts = Path(name).parts
+                if name.startswith(("/", "\\")) or ".." in parts or ":" in name:
+                    raise UnreadableFile(f"the archive holds an unsafe path {name!r}; nothing was imported")
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile(f"{path.name} is not a valid zip archive") from exc
+
+
+def inspect(path: str | Path, layer: str | None = None) -> SourceInfo:
+    if str(path).endswith(".zip") and Path(path).exists():
+        check_zip(Path(path))
+    source = gdal_path(path)
+    try:
+        layers = tuple(str(row[0]) for row in pyogrio.list_layers(source))
+        if layer is None and len(layers) > 1:
+            raise BadMapping(f"the file has several layers ({', '.join(layers)}); name the one to import")
+        info = pyogrio.read_info(source, layer=layer)
+    except (DataSourceError, DataLayerError) as exc:
+        raise UnreadableFile(f"cannot read {Path(str(path)).name}: {str(exc).splitlines()[0]}") from exc
+    return SourceInfo(path=source, layer=layer, fields=tuple(info["fields"]), features=int(info["features"]),
+                      crs=info["crs"], geometry_type=info["geometry_type"], layers=layers)
+
+
+@contextmanager
+def _arrow_stream(info: SourceInfo, columns: list[str]):
+    try:
+        with pyogrio.open_arrow(info.path, layer=info.layer, columns=columns, batch_size=BATCH_SIZE,
+                                return_fids=True, use_pyarrow=True) as (meta, reader):
+            yield meta, reader
+    except (DataSourceError, DataLayerError) as exc:
+        raise UnreadableFile(f"cannot read {Path(info.path).name}: {str(exc).splitlines()[0]}") from exc
+
+
+def batches(info: SourceInfo, columns: list[str]) -> Iterator[Batch]:
+    with _arrow_stream(info, columns) as (meta, reader):
+        geometry_name = meta["geometry_name"] or "wkb_geometry"
+        fid_name = meta["fid_column"] or "OGC_FID"
+        for record_batch in reader:
+            table = record_batch.to_pydict()
+            wkb = table.pop(geometry_name)
+            fids = np.asarray(table.pop(fid_name, range(len(wkb))))
+            yield Batch(fids=fids, columns={name: np.asarray(table[name], dtype=object) for name in columns},
+                        geometries=shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="fix"))
