@@ -1,0 +1,133 @@
+"""Imports run on a real Celery worker: progress is visible, and a killed worker changes nothing."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from celery.result import AsyncResult
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from layers.imports import do_create_import, store_upload
+from layers.importing import ImportOptions
+from layers.models import ImportJob, LandParcel, Layer
+from layers.tasks import run_import
+from portal.accounts.models import OrgUnit, User
+
+ROOT = settings.BASE_DIR
+
+
+@pytest.fixture
+def committed(django_db_setup, django_db_blocker):
+    """Rows a worker process can see: committed for real, and removed again afterwards."""
+    with django_db_blocker.unblock():
+        made = []
+        yield made
+        for obj in reversed(made):
+            type(obj).objects.filter(pk=obj.pk).delete()
+
+
+def _parcels(path, count: int, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    x = 108.95 + rng.random(count) * 0.08
+    y = 11.53 + rng.random(count) * 0.06
+    frame = gpd.GeoDataFrame({"ext_id": [f"G{i}" for i in range(count)], "sheet_no": ["7"] * count,
+                              "parcel_no": [str(i) for i in range(count)]},
+                             geometry=shapely.box(x, y, x + 0.0001, y + 0.0001), crs=4326)
+    frame.to_file(path, engine="pyogrio")
+    return path
+
+
+def _steward(committed) -> User:
+    org = OrgUnit.objects.create(code="ioc-test-worker", name="IOC test", kind=OrgUnit.Kind.PROVINCE_IOC)
+    user = User.objects.create_user("steward-worker", password="a-long-password-1", org_unit=org)
+    user.groups.add(Group.objects.get(name="data_steward"))
+    committed.extend([org, user])
+    return user
+
+
+def _layer(committed, slug: str) -> Layer:
+    layer = Layer.objects.create(slug=slug, kind="land_parcel", title_vi=slug, title_en=slug, theme="planning",
+                                 visibility=Layer.Visibility.PUBLIC)
+    committed.insert(0, layer)
+    return layer
+
+
+def test_upload_through_the_api_is_imported_by_the_worker(committed, celery_worker, tmp_path):
+    user = _steward(committed)
+    layer = _layer(committed, "worker-parcels")
+    client = Client()
+    client.force_login(user)
+    with _parcels(tmp_path / "parcels.gpkg", 500).open("rb") as upload:
+        response = client.post("/api/imports/", {"layer": layer.slug, "file": upload, "mode": "replace"})
+    assert response.status_code == 202, response.content
+    job_id = response.json()["id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/imports/{job_id}").json()
+        if status["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.3)
+    assert status["status"] == "succeeded", status
+    assert status["report"]["created"] == 500
+    assert status["done"] == status["total"] == 500
+    assert LandParcel.objects.filter(layer=layer).count() == 500
+    layer.refresh_from_db()
+    assert layer.version == 2
+    assert ImportJob.objects.get(pk=job_id).task_id
+
+
+def test_a_worker_killed_mid_import_leaves_the_previous_version(committed, tmp_path):
+    layer = _layer(committed, "killed-parcels")
+    from layers.importing import import_file
+
+    import_file(layer, _parcels(tmp_path / "first.gpkg", 3))
+    layer.refresh_from_db()
+    version = layer.version
+    big = _parcels(tmp_path / "big.gpkg", 300_000, seed=2)
+    with big.open("rb") as handle:
+        stored = store_upload(big.name, iter(lambda: handle.read(2**20), b""), big.stat().st_size)
+    job = do_create_import(layer=layer, path=stored, file_name=big.name, options=ImportOptions())
+    queue = f"kill-{os.getpid()}"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings.test", CELERY_QUEUE=queue,
+               DATABASE_URL=_database_url())
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-Q", queue,
+                               "--loglevel=WARNING"], cwd=ROOT, env=env, start_new_session=True)
+    try:
+        result = run_import.apply_async((job.pk,), queue=queue)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            info = result.info
+            if result.state == "PROGRESS" and isinstance(info, dict) and 0 < info["done"] < info["total"]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"the import never reported progress part-way: {result.state} {result.info}")
+        os.killpg(worker.pid, signal.SIGKILL)  # no chance to clean up, as when a machine dies
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+    layer.refresh_from_db()
+    assert layer.version == version
+    assert sorted(LandParcel.objects.filter(layer=layer).values_list("ext_id", flat=True)) == ["G0", "G1", "G2"]
+    assert AsyncResult(result.id).state == "PROGRESS"  # the job did not finish; nothing pretends it did
+    # No lock or half-written state is left behind: the next import goes through.
+    from layers.importing import import_file as again
+
+    assert again(layer, _parcels(tmp_path / "after.gpkg", 4, seed=3)).imported == 4
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    cfg = connection.settings_dict
+    password = f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else ""
+    return f"postgres://{cfg['USER']}{password}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
