@@ -15,8 +15,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from layers.imports import do_create_import, store_upload
 from layers.importing import ImportOptions
+from layers.imports import do_create_import, store_upload
 from layers.models import ImportJob, LandParcel, Layer
 from layers.tasks import run_import
 from portal.accounts.models import OrgUnit, User
