@@ -5,15 +5,13 @@ from dataclasses import asdict, dataclass
 
 import shapely
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from ninja import Field, Query, Router, Schema
-from ninja.security import django_auth
 from shapely.errors import ShapelyError
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from geoprocessing.rasters import in_lonlat_range
-from portal.accounts.auth import ApiTokenAuth
+from portal.accounts.auth import public_access
 from portal.errors import InvalidInput
 
 from .rasters import BodyTooLarge, get_visible_raster, raster_value, raster_zonal_stats, visible_rasters
@@ -33,21 +31,7 @@ _WGS84_NAMES = {
 }
 
 
-class _SessionOrAnonymous:
-    """After ApiTokenAuth: the session user (checked by django_auth, CSRF included) or else the anonymous
-    user, who sees public rasters only. A refused `Authorization` header stays a 401, never anonymous."""
-
-    def __call__(self, request):
-        if request.headers.get("Authorization"):
-            return None
-        if request.user.is_authenticated:
-            return django_auth(request)
-        return AnonymousUser()
-
-
-token_session_or_anonymous = [ApiTokenAuth(), _SessionOrAnonymous()]
-
-router = Router(auth=token_session_or_anonymous)
+router = Router(auth=public_access)
 
 
 class PointQuery(Schema):

@@ -5,6 +5,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
 
 from layers.api import router as admin_units_router
+from layers.catalog_api import router as layers_router
+from layers.imports_api import router as imports_router
+from layers.rasters_api import router as rasters_router
 from portal.accounts.api import router as auth_router
 
 from .errors import PortalError
@@ -56,3 +59,6 @@ def on_not_found(request, exc):
 
 api.add_router("/auth/", auth_router, tags=["auth"])
 api.add_router("/admin-units/", admin_units_router, tags=["admin units"])
+api.add_router("/rasters/", rasters_router, tags=["rasters"])
+api.add_router("/layers/", layers_router, tags=["layers"])
+api.add_router("/imports/", imports_router, tags=["imports"])

@@ -55,6 +55,16 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+@pytest.fixture
+def committed(django_db_setup, django_db_blocker):
+    """Rows other processes (a worker, the served portal) can see: committed for real, removed afterwards."""
+    with django_db_blocker.unblock():
+        made = []
+        yield made
+        for obj in reversed(made):
+            type(obj).objects.filter(pk=obj.pk).delete()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, tmp_path_factory):
     """A real `celery worker` process on the test queue, using the test database."""
@@ -123,7 +133,17 @@ def browser():
 
     executable = shutil.which("chromium")
     assert executable, "chromium is missing: bootstrap installs it (apt-get install -y chromium)"
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls around the
+    # browser steps are still plain sequential code, so Django's async guard is lifted meanwhile.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

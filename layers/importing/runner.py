@@ -64,6 +64,12 @@ class ImportReport:
         return asdict(self)
 
 
+def guess_mapping(kind: LayerKind, fields) -> dict[str, str]:
+    """Fields named like a layer column (in any case) fill that column."""
+    by_lower = {name.lower(): name for name in fields}
+    return {col: by_lower[col.lower()] for col in kind.import_columns if col.lower() in by_lower}
+
+
 def resolve_mapping(kind: LayerKind, info: SourceInfo, options: ImportOptions) -> dict[str, str]:
     """Which file field fills which layer column; same-named fields map themselves when none is given."""
     columns = kind.import_columns
@@ -72,8 +78,7 @@ def resolve_mapping(kind: LayerKind, info: SourceInfo, options: ImportOptions) -
     if unknown:
         raise BadMapping(f"the layer has no column {', '.join(unknown)}; its columns are {', '.join(columns)}")
     if not mapping:
-        by_lower = {name.lower(): name for name in info.fields}
-        mapping = {col: by_lower[col.lower()] for col in columns if col.lower() in by_lower}
+        mapping = guess_mapping(kind, info.fields)
     missing = sorted({source for source in mapping.values() if source not in info.fields})
     if missing:
         raise BadMapping(f"the file has no field {', '.join(repr(m) for m in missing)}; "

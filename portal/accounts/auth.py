@@ -1,10 +1,11 @@
 """How API callers prove who they are: a bearer API token, or the browser session (with CSRF)."""
 
+from django.contrib.auth.models import AnonymousUser
 from ninja.security import HttpBearer, django_auth
 
 from .services import find_token_user
 
-__all__ = ["ApiTokenAuth", "token_or_session", "session_only"]
+__all__ = ["ApiTokenAuth", "token_or_session", "session_only", "public_access"]
 
 
 class ApiTokenAuth(HttpBearer):
@@ -19,3 +20,19 @@ class ApiTokenAuth(HttpBearer):
 
 token_or_session = [ApiTokenAuth(), django_auth]
 session_only = [django_auth]
+
+
+class SessionOrAnonymous:
+    """After ApiTokenAuth: the session user (checked by django_auth, CSRF included), else the anonymous
+    user, who sees public data only. A refused Authorization header stays a 401, never anonymous."""
+
+    def __call__(self, request):
+        if request.headers.get("Authorization"):
+            return None
+        if request.user.is_authenticated:
+            return django_auth(request)
+        return AnonymousUser()
+
+
+# For endpoints that serve public data to anyone and more to those who prove who they are.
+public_access = [ApiTokenAuth(), SessionOrAnonymous()]

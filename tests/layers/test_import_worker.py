@@ -24,16 +24,6 @@ from portal.accounts.models import OrgUnit, User
 ROOT = settings.BASE_DIR
 
 
-@pytest.fixture
-def committed(django_db_setup, django_db_blocker):
-    """Rows a worker process can see: committed for real, and removed again afterwards."""
-    with django_db_blocker.unblock():
-        made = []
-        yield made
-        for obj in reversed(made):
-            type(obj).objects.filter(pk=obj.pk).delete()
-
-
 def _parcels(path, count: int, seed: int = 1):
     rng = np.random.default_rng(seed)
     x = 108.95 + rng.random(count) * 0.08
