@@ -65,9 +65,17 @@ class ImportReport:
 
 
 def guess_mapping(kind: LayerKind, fields) -> dict[str, str]:
-    """Fields named like a layer column (in any case) fill that column."""
+    """Fields named like a layer column fill it: same name in any case, or the name cut to the ten
+    characters a Shapefile (dBase) allows, as every GIS writes it (land_use_code -> land_use_c)."""
     by_lower = {name.lower(): name for name in fields}
-    return {col: by_lower[col.lower()] for col in kind.import_columns if col.lower() in by_lower}
+    mapping = {}
+    for column in kind.import_columns:
+        name = column.lower()
+        if name in by_lower:
+            mapping[column] = by_lower[name]
+        elif len(name) > 10 and name[:10] in by_lower:
+            mapping[column] = by_lower[name[:10]]
+    return mapping
 
 
 def resolve_mapping(kind: LayerKind, info: SourceInfo, options: ImportOptions) -> dict[str, str]:
