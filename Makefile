@@ -2,7 +2,7 @@
 PYTHON ?= python3
 ARGS ?=
 
-.PHONY: run test setup stop lint
+.PHONY: run test setup stop lint bench
 run:
 	@$(PYTHON) -m bootstrap run
 
@@ -18,3 +18,7 @@ stop:
 lint:
 	@.venv/bin/ruff check .
 
+
+# Benchmarks against peers measured in the same run (see bench/). ARGS="--parcels 100000" for a quick one.
+bench: setup
+	@set -a; . .data/env; set +a; DJANGO_SETTINGS_MODULE=portal.settings.dev .venv/bin/python -m bench $(ARGS)

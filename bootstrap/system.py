@@ -57,6 +57,8 @@ NEEDS = (
     Need("nodejs", _exe("node")),
     Need("npm", _exe("npm")),
     Need("gettext", _exe("msgfmt")),
+    # Plan decision PDFs of the demo are set in DejaVu Sans (Vietnamese glyphs).
+    Need("fonts-dejavu-core", lambda: Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists()),
     Need("python3-venv", _venv_works),
 )
 

@@ -15,7 +15,7 @@ from portal.accounts.models import OrgUnit, User
 from portal.accounts.roles import ADMINISTRATOR, ROLES, sync_roles
 from portal.accounts.services import do_create_user
 
-__all__ = ["load_admin_units", "load_org_units", "create_demo_users"]
+__all__ = ["load_admin_units", "load_org_units", "create_demo_users", "load_demo_layers"]
 
 DEMO_PROVINCE = "Ninh Thuận"
 
@@ -63,3 +63,43 @@ def create_demo_users() -> dict[str, str]:
                        is_staff=role == ADMINISTRATOR)
         created[username] = password
     return created
+
+
+# Nodes before segments and works before canals, so each import can join lines to the points at their ends.
+_IMPORT_ORDER = ("network_node", "network_segment", "irrigation_work", "canal", "irrigated_area", "plan_zone",
+                 "land_parcel", "camera")
+
+
+def load_demo_layers(data_dir: Path, log: Callable[[str], None], *, parcels: int = 10_000) -> bool:
+    """Generate the demo province and import it through the same importer users have; False if already there."""
+    import tempfile
+
+    from django.core.files.base import ContentFile
+
+    from fixtures.demo_catalog import DEMO_LAYERS
+    from fixtures.demo_province import decision_pdf, generate, write_geopackage
+    from layers.importing import ImportOptions, import_file
+    from layers.models import Layer, PlanDecision
+
+    if Layer.objects.filter(slug__in=[entry["slug"] for entry in DEMO_LAYERS], version__gt=1).count() == len(
+            DEMO_LAYERS):
+        return False
+    demo = generate(parcels=parcels, boundaries_dir=data_dir / "boundaries")
+    for decision in demo.plan_decisions:
+        row, created = PlanDecision.objects.update_or_create(
+            number=decision["number"], defaults={k: v for k, v in decision.items() if k != "number"})
+        if created or not row.document:
+            name = decision["number"].replace("/", "-") + ".pdf"
+            row.document.save(name, ContentFile(decision_pdf(decision)), save=True)
+    entries = {entry["kind"]: entry for entry in DEMO_LAYERS}
+    with tempfile.TemporaryDirectory() as tmp:
+        gpkg = Path(tmp) / "demo.gpkg"
+        write_geopackage(demo, gpkg)
+        for kind in _IMPORT_ORDER:
+            entry = entries[kind]
+            fields = {k: v for k, v in entry.items() if k not in ("slug", "owner_code")}
+            fields["owner"] = OrgUnit.objects.filter(code=entry["owner_code"]).first()
+            layer, _ = Layer.objects.update_or_create(slug=entry["slug"], defaults=fields)
+            report = import_file(layer, gpkg, ImportOptions(source_layer=kind))
+            log(f"{layer.slug}: {report.created + report.updated} features (v{report.version})")
+    return True

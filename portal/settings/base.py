@@ -124,6 +124,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
+    # Libraries that narrate every file they write.
+    "loggers": {name: {"level": "WARNING"} for name in ("fontTools", "pyogrio", "rasterio", "fiona")},
 }
 
 # Django's GDAL 3.6 cannot block file/network access from crafted spatial references (gis.W001).

@@ -32,8 +32,9 @@ def test_a_role_naming_a_missing_permission_fails_loudly(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_load_demo_creates_one_user_per_role_and_prints_passwords_once(admin_units, capsys):
-    call_command("load_demo")
+def test_load_demo_creates_one_user_per_role_and_prints_passwords_once(admin_units, capsys, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_demo", parcels=1000)
     first = capsys.readouterr().out
     for role in ROLES:
         username = f"demo-{role.replace('_', '-')}"
@@ -45,5 +46,5 @@ def test_load_demo_creates_one_user_per_role_and_prints_passwords_once(admin_uni
     agency_user = User.objects.get(username="demo-agency-staff")
     assert agency_user.org_unit.kind == OrgUnit.Kind.AGENCY
     assert OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT_IOC, admin_unit__parent__name="Ninh Thuận").count() == 7
-    call_command("load_demo")
+    call_command("load_demo", parcels=1000)
     assert "demo-" not in capsys.readouterr().out
