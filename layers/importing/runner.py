@@ -15,10 +15,11 @@ from django.db import connection, transaction
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from layers.errors import BadMapping, LayersError
+from layers.errors import BadMapping
 from layers.models import Layer
 from layers.registry import Column, LayerKind, get_kind
 
+from .casting import InvalidValue, Rules, cast_values
 from .crs import resolve_crs
 from .geometry import GeometryNotes, normalise
 from .references import References
@@ -27,11 +28,6 @@ from .source import Batch, SourceInfo, batches, inspect
 __all__ = ["ImportOptions", "ImportReport", "import_file", "InvalidValue"]
 
 Progress = Callable[[int, int], None]
-
-
-class InvalidValue(LayersError):
-    code = "invalid_value"
-    http_status = 422
 
 
 @dataclass
@@ -108,39 +104,12 @@ def resolve_mapping(kind: LayerKind, info: SourceInfo, options: ImportOptions) -
     return mapping
 
 
-@dataclass(frozen=True)
-class _Rules:
-    required: bool
-    choices: frozenset
-    default: object  # Django fills defaults in Python, so columns left out of a file must get them here
-
-
-def _rules(kind: LayerKind, column: Column) -> _Rules:
+def _rules(kind: LayerKind, column: Column) -> Rules:
     model_field = next(f for f in kind.model._meta.concrete_fields if f.column == column.write_column)
     required = not model_field.null and not model_field.has_default()
     default = model_field.get_default() if model_field.has_default() else None
-    return _Rules(required=required, choices=frozenset(str(value) for value, _ in model_field.choices or ()),
-                  default=default)
-
-
-def _cast_column(kind: LayerKind, column: Column, source: str, values, fids: np.ndarray) -> list:
-    rules = _rules(kind, column)
-    out = []
-    for fid, value in zip(fids, values, strict=True):
-        try:
-            cast = column.cast(value)
-        except (TypeError, ValueError) as exc:
-            raise InvalidValue(f"feature {fid}: {source} = {value!r} is not a valid {column.type.__name__} "
-                               f"for {column.name}; nothing was imported") from exc
-        if cast is None:
-            cast = rules.default
-        if cast is None and rules.required:
-            raise InvalidValue(f"feature {fid}: {column.name} is empty ({source}), but every feature needs one")
-        if cast is not None and rules.choices and str(cast) not in rules.choices:
-            raise InvalidValue(f"feature {fid}: {column.name} = {cast!r} is not one of "
-                               f"{', '.join(sorted(rules.choices))}")
-        out.append(cast)
-    return out
+    return Rules(required=required, choices=frozenset(str(value) for value, _ in model_field.choices or ()),
+                 default=default)
 
 
 class _Stage:
@@ -223,6 +192,7 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
     # A source is a field of the file, or "=value" for a constant.
     sources = [mapping.get(c.name) or "=" + str(constants[c.name]) for c in columns]
     key_source = mapping.get("ext_id")
+    rules = [_rules(kind, column) for column in columns]
     references = References(kind)
     notes = GeometryNotes()
 
@@ -230,7 +200,7 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
         done, total = 0, max(info.features, 0)
         fields = {s for s in sources if not s.startswith("=")} | ({key_source} if key_source else set())
         for batch in batches(info, sorted(fields)):
-            yield from _rows_of(batch, key_source, columns, sources, references, to_wgs84, kind, notes)
+            yield from _rows_of(batch, key_source, columns, rules, sources, references, to_wgs84, kind, notes)
             done += len(batch.fids)
             if progress:
                 progress(done, max(total, done))
@@ -251,8 +221,8 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
     return report
 
 
-def _rows_of(batch: Batch, key_source: str | None, columns: list[Column], sources: list[str], references,
-             to_wgs84, kind: LayerKind, notes: GeometryNotes):
+def _rows_of(batch: Batch, key_source: str | None, columns: list[Column], rules: list[Rules], sources: list[str],
+             references, to_wgs84, kind: LayerKind, notes: GeometryNotes):
     if key_source:
         ext_id = kind.import_columns["ext_id"]
         ids = np.asarray([ext_id.cast(v) or "" for v in batch.columns[key_source]], dtype=object)
@@ -269,11 +239,12 @@ def _rows_of(batch: Batch, key_source: str | None, columns: list[Column], source
     # Split parts carry "<id>-<n>"; their attributes are those of the feature they came from.
     origin = np.asarray([position.get(k, position.get(str(k).rpartition("-")[0], -1)) for k in kept_ids])
     values = []
-    for column, source in zip(columns, sources, strict=True):
-        raw = [source[1:]] * len(batch.fids) if source.startswith("=") else batch.columns[source]
-        cast = _cast_column(kind, column, source, raw, batch.fids)
-        values.append(references.resolve(column, cast))
+    for column, column_rules, source in zip(columns, rules, sources, strict=True):
+        if source.startswith("="):  # a constant: checked once, the same for every row
+            one = cast_values(column, column_rules, source, [source[1:]], batch.fids[:1])
+            cast = np.full(len(batch.fids), one[0], dtype=object)
+        else:
+            cast = cast_values(column, column_rules, source, batch.columns[source], batch.fids)
+        values.append(np.asarray(references.resolve(column, list(cast)), dtype=object)[origin])
     ewkb = shapely.to_wkb(shapely.set_srid(geoms, 4326), hex=True, include_srid=True)
-    for row_index, key in enumerate(kept_ids):
-        i = origin[row_index]
-        yield [str(key), *[column_values[i] for column_values in values], ewkb[row_index]]
+    yield from zip(kept_ids.astype(str), *values, ewkb, strict=True)

@@ -94,10 +94,12 @@ def test_a_worker_killed_mid_import_leaves_the_previous_version(committed, tmp_p
         result = run_import.apply_async((job.pk,), queue=queue)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            info = result.info
-            if result.state == "PROGRESS" and isinstance(info, dict) and 0 < info["done"] < info["total"]:
+            meta = result.backend.get_task_meta(result.id)  # one read: state and progress together
+            progress = meta.get("result") if meta["status"] == "PROGRESS" else None
+            if progress and 0 < progress["done"] < progress["total"]:
                 break
-            time.sleep(0.05)
+            assert meta["status"] not in ("SUCCESS", "FAILURE"), "the import ended before it could be killed"
+            time.sleep(0.02)
         else:
             pytest.fail(f"the import never reported progress part-way: {result.state} {result.info}")
         os.killpg(worker.pid, signal.SIGKILL)  # no chance to clean up, as when a machine dies
