@@ -8,19 +8,33 @@ from django.db import connection
 
 from layers.camera_view import refresh_fields_of_view
 
-__all__ = ["after_import"]
+__all__ = ["derive_from_stage", "after_import"]
 
-_PARCEL_COMMUNES = """
-    UPDATE layers_landparcel AS p
-       SET commune_id = (
-           SELECT u.id FROM layers_adminunit AS u
-            WHERE u.level = 'commune'
-              AND (u.valid_from IS NULL OR u.valid_from <= CURRENT_DATE)
-              AND (u.valid_to IS NULL OR u.valid_to > CURRENT_DATE)
-              AND ST_Covers(u.geom, ST_PointOnSurface(p.geom))
-            ORDER BY u.id LIMIT 1)
-     WHERE p.layer_id = %s
+# Driven from the communes, so each commune polygon is prepared once and probed by the staged parcels
+# under it through the staging table's index: rows are written once, with their commune, at insert.
+_STAGE_COMMUNES = """
+    CREATE TEMP TABLE import_derived ON COMMIT DROP AS
+    SELECT DISTINCT ON (s.ext_id) s.ext_id, u.id AS commune_id
+      FROM layers_adminunit AS u
+      JOIN import_stage AS s ON u.geom && s.geom AND ST_Covers(u.geom, ST_PointOnSurface(s.geom))
+     WHERE u.level = 'commune'
+       AND (u.valid_from IS NULL OR u.valid_from <= CURRENT_DATE)
+       AND (u.valid_to IS NULL OR u.valid_to > CURRENT_DATE)
+     ORDER BY s.ext_id, u.id
 """
+_DERIVED_AT_INSERT = {"land_parcel": (("commune_id",), _STAGE_COMMUNES)}
+
+
+def derive_from_stage(cursor, kind_key: str) -> tuple[str, ...]:
+    """Compute columns the layer derives from the staged rows into import_derived (keyed by ext_id)."""
+    cursor.execute("DROP TABLE IF EXISTS import_derived")
+    if kind_key not in _DERIVED_AT_INSERT:
+        return ()
+    columns, statement = _DERIVED_AT_INSERT[kind_key]
+    cursor.execute("CREATE INDEX ON import_stage USING gist (geom)")
+    cursor.execute("ANALYZE import_stage")
+    cursor.execute(statement)
+    return columns
 
 # ~1.1 m in degrees near the equator: an index-friendly prefilter; geography confirms the metre.
 _SEGMENT_NODES = """
@@ -54,7 +68,6 @@ def after_import(kind_key: str, layer_id: int) -> list[str]:
     """Run the derivations for a freshly imported layer; returns notes for the report."""
     with connection.cursor() as cursor:
         if kind_key == "land_parcel":
-            cursor.execute(_PARCEL_COMMUNES, [layer_id])
             cursor.execute("SELECT count(*) FROM layers_landparcel WHERE layer_id = %s AND commune_id IS NULL",
                            [layer_id])
             outside = cursor.fetchone()[0]

@@ -22,6 +22,7 @@ from layers.registry import Column, LayerKind, get_kind
 from .casting import InvalidValue, Rules, cast_values
 from .crs import resolve_crs
 from .geometry import GeometryNotes, normalise
+from .linking import after_import, derive_from_stage
 from .references import References
 from .source import Batch, SourceInfo, batches, inspect
 
@@ -156,14 +157,19 @@ class _Stage:
         staged = cursor.fetchone()[0]
         if mode == "replace":
             cursor.execute(sql.SQL("DELETE FROM {} WHERE layer_id = %s").format(table), [layer.pk])
-        insert = sql.SQL("INSERT INTO {table} (layer_id, updated_at, {cols}) "
-                         "SELECT %s, now(), {cols} FROM import_stage").format(
-            table=table, cols=sql.SQL(", ").join(attrs))
+        derived = [sql.Identifier(name) for name in derive_from_stage(cursor, self.kind.key)]
+        selected = [sql.SQL("s.{}").format(a) for a in attrs] + [sql.SQL("d.{}").format(d) for d in derived]
+        source = (sql.SQL("import_stage s LEFT JOIN import_derived d USING (ext_id)") if derived
+                  else sql.SQL("import_stage s"))
+        insert = sql.SQL("INSERT INTO {table} (layer_id, updated_at, {cols}) SELECT %s, now(), {selected} "
+                         "FROM {source}").format(table=table, cols=sql.SQL(", ").join(attrs + derived),
+                                                 selected=sql.SQL(", ").join(selected), source=source)
         if mode == "upsert":
-            updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(a) for a in [*attrs[1:]])
+            updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(a) for a in [*attrs[1:], *derived])
             insert = sql.SQL("{} ON CONFLICT (layer_id, ext_id) DO UPDATE SET updated_at = now(), {}").format(
                 insert, updates)
         cursor.execute(insert, [layer.pk])
+        cursor.execute("DROP TABLE IF EXISTS import_derived")
         cursor.execute("DROP TABLE import_stage")
         if mode == "replace":
             return staged - matched, matched, before - matched
@@ -212,7 +218,6 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
             stage.copy(rows())
             report.created, report.updated, report.removed = stage.merge(layer, options.mode)
         report.imported = report.created + report.updated
-        from .linking import after_import
 
         report.features_skipped = notes.empty + notes.unrepairable
         report.notes.extend(notes.lines())

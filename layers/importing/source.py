@@ -18,6 +18,19 @@ __all__ = ["SourceInfo", "Batch", "inspect", "batches", "check_zip"]
 
 BATCH_SIZE = 20_000
 
+# CSV has no geometry type: GDAL finds it in a WKT column or a pair of coordinate columns with these names
+# (Vietnamese spreadsheets say kinh_do / vi_do).
+_CSV_OPTIONS = {
+    "GEOM_POSSIBLE_NAMES": "wkt,geom,geometry,the_geom,shape",
+    "X_POSSIBLE_NAMES": "lon,lng,long,longitude,x,kinh_do,kinhdo",
+    "Y_POSSIBLE_NAMES": "lat,latitude,y,vi_do,vido",
+    "KEEP_GEOM_COLUMNS": "NO",
+}
+
+
+def _open_options(path: str) -> dict[str, str]:
+    return dict(_CSV_OPTIONS) if path.lower().endswith(".csv") else {}
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -28,6 +41,7 @@ class SourceInfo:
     crs: str | None
     geometry_type: str | None
     layers: tuple[str, ...]
+    open_options: dict
 
 
 @dataclass
@@ -53,22 +67,23 @@ def inspect(path: str | Path, layer: str | None = None) -> SourceInfo:
     if str(path).endswith(".zip") and Path(path).exists():
         check_zip(Path(path))
     source = gdal_path(path)
+    options = _open_options(source)
     try:
         layers = tuple(str(row[0]) for row in pyogrio.list_layers(source))
         if layer is None and len(layers) > 1:
             raise BadMapping(f"the file has several layers ({', '.join(layers)}); name the one to import")
-        info = pyogrio.read_info(source, layer=layer)
+        info = pyogrio.read_info(source, layer=layer, **options)
     except (DataSourceError, DataLayerError) as exc:
         raise UnreadableFile(f"cannot read {Path(str(path)).name}: {str(exc).splitlines()[0]}") from exc
     return SourceInfo(path=source, layer=layer, fields=tuple(info["fields"]), features=int(info["features"]),
-                      crs=info["crs"], geometry_type=info["geometry_type"], layers=layers)
+                      crs=info["crs"], geometry_type=info["geometry_type"], layers=layers, open_options=options)
 
 
 @contextmanager
 def _arrow_stream(info: SourceInfo, columns: list[str]):
     try:
         with pyogrio.open_arrow(info.path, layer=info.layer, columns=columns, batch_size=BATCH_SIZE,
-                                return_fids=True, use_pyarrow=True) as (meta, reader):
+                                return_fids=True, use_pyarrow=True, **info.open_options) as (meta, reader):
             yield meta, reader
     except (DataSourceError, DataLayerError) as exc:
         raise UnreadableFile(f"cannot read {Path(info.path).name}: {str(exc).splitlines()[0]}") from exc

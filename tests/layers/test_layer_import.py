@@ -232,3 +232,36 @@ def test_3d_lines_are_flattened_and_multilines_split(tmp_path):
     assert any("Z/M dropped from 2" in n for n in report.notes)
     assert all(not s.geom.hasz for s in NetworkSegment.objects.filter(layer=layer))
     assert 100 < NetworkSegment.objects.get(layer=layer, ext_id="s").length_m < 120
+
+
+def test_csv_with_lon_lat_columns_and_wkt(tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"ma": ["c1", "c2"], "ten": ["Ngã tư Phủ Hà", "Cầu Đạo Long"], "kinh_do": [108.99, 108.98],
+                  "vi_do": [11.56, 11.57], "huong": [90, 180]}).to_csv(tmp_path / "camera.csv", index=False)
+    layer = make_layer("camera")
+    report = import_file(layer, tmp_path / "camera.csv", ImportOptions(
+        srid=4326, mapping={"ext_id": "ma", "name": "ten", "heading_deg": "huong"}, constants={"kind": "traffic"}))
+    assert report.created == 2
+    from layers.models import Camera
+
+    camera = Camera.objects.get(layer=layer, ext_id="c2")
+    assert (camera.geom.x, camera.geom.y) == (108.98, 11.57)
+    assert camera.fov is not None and camera.fov.area > 0
+
+
+def test_dxf_in_vn2000_from_a_cad_drawing(tmp_path):
+    lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(576100, 1282800), (576160, 1282830)]),
+                                       shapely.LineString([(576160, 1282830), (576220, 1282900)])])
+    lines.to_file(tmp_path / "kenh.geojson")
+    subprocess.run(["ogr2ogr", "-f", "DXF", str(tmp_path / "kenh.dxf"), str(tmp_path / "kenh.geojson")], check=True,
+                   capture_output=True)
+    layer = make_layer("canal")
+    report = import_file(layer, tmp_path / "kenh.dxf", ImportOptions(
+        vn2000_province="Ninh Thuận", mapping={"ext_id": "EntityHandle"}, constants={"level": "2"}))
+    assert report.created == 2
+    from layers.models import Canal
+
+    canals = Canal.objects.filter(layer=layer)
+    assert all(108.9 < c.geom.coords[0][0] < 109.0 for c in canals)
+    assert 60 < min(c.length_m for c in canals) < 100
