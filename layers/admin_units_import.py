@@ -97,7 +97,7 @@ def import_admin_units(path: str | Path, *, level: str, mapping: FieldMapping, l
         raise BadMapping("valid_to must come after valid_from")
     columns = sorted(set(mapping.fields.values()))
     frame, read = read_polygons(path, columns=columns, layer=layer, srid=srid)
-    report = AdminImportReport(level=level, notes=read.notes(), skipped=read.dropped_empty + read.dropped_after_repair)
+    report = AdminImportReport(level=level, notes=read.notes(), skipped=read.skipped)
     source = source or Path(str(path)).name
 
     units = []

@@ -2,7 +2,8 @@
 
 from portal.errors import PortalError
 
-__all__ = ["LayersError", "UnreadableFile", "BadMapping", "NoCrs", "BadGeometry", "UnknownUnits"]
+__all__ = ["LayersError", "UnreadableFile", "BadMapping", "NoCrs", "BadGeometry", "UnknownUnits", "BadRasterOption",
+           "RasterUnavailable"]
 
 
 class LayersError(PortalError):
@@ -37,3 +38,15 @@ class UnknownUnits(LayersError):
     code = "unknown_units"
     http_status = 422
     user_msg = "Some administrative units named in the file do not exist."
+
+
+class BadRasterOption(LayersError):
+    code = "bad_raster_option"
+    http_status = 422
+    user_msg = "The raster layer's settings are not valid."
+
+
+class RasterUnavailable(LayersError):
+    code = "raster_unavailable"
+    http_status = 503
+    user_msg = "The file of this raster layer cannot be read on the server right now."

@@ -15,13 +15,13 @@ from shapely.geometry.base import BaseGeometry
 
 from geoprocessing import rasters as core
 from portal.accounts.roles import ROLES
-from portal.errors import InvalidInput, NotFound, PortalError
+from portal.errors import InvalidInput, NotFound
 
-from .errors import LayersError, NoCrs, UnreadableFile
+from .errors import BadRasterOption, NoCrs, RasterUnavailable, UnreadableFile
 from .models import Layer, RasterLayer
 
 __all__ = [
-    "RASTER_KIND", "BadRasterOption", "RasterUnavailable", "BodyTooLarge",
+    "RASTER_KIND",
     "check_raster_options", "do_register_raster", "visible_rasters", "get_visible_raster",
     "raster_value", "raster_zonal_stats",
 ]
@@ -29,24 +29,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RASTER_KIND = "raster"
-
-
-class BadRasterOption(LayersError):
-    code = "bad_raster_option"
-    http_status = 422
-    user_msg = "The raster layer's settings are not valid."
-
-
-class RasterUnavailable(LayersError):
-    code = "raster_unavailable"
-    http_status = 503
-    user_msg = "The file of this raster layer cannot be read on the server right now."
-
-
-class BodyTooLarge(PortalError):
-    code = "too_large"
-    http_status = 413
-    user_msg = "The request body is too large."
 
 
 def check_raster_options(*, slug: str, title_vi: str, title_en: str, unit: str | None = None,

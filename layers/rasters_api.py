@@ -12,9 +12,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geoprocessing.rasters import in_lonlat_range
 from portal.accounts.auth import public_access
-from portal.errors import InvalidInput
+from portal.errors import BodyTooLarge, InvalidInput
 
-from .rasters import BodyTooLarge, get_visible_raster, raster_value, raster_zonal_stats, visible_rasters
+from .rasters import get_visible_raster, raster_value, raster_zonal_stats, visible_rasters
 
 __all__ = ["router", "parse_zones", "MAX_FEATURES", "MAX_BODY_BYTES"]
 

@@ -1,6 +1,6 @@
 """The error base every app's errors derive from; the API turns each into a JSON body and a status."""
 
-__all__ = ["PortalError", "NotFound", "PermissionDenied", "InvalidInput"]
+__all__ = ["PortalError", "NotFound", "PermissionDenied", "InvalidInput", "BodyTooLarge"]
 
 
 class PortalError(Exception):
@@ -39,3 +39,9 @@ class PermissionDenied(PortalError):
     code = "permission_denied"
     http_status = 403
     user_msg = "You do not have permission to do this."
+
+
+class BodyTooLarge(PortalError):
+    code = "too_large"
+    http_status = 413
+    user_msg = "The request body is too large."

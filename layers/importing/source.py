@@ -12,9 +12,8 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from layers.errors import BadMapping, UnreadableFile
-from layers.vector_files import gdal_path
 
-__all__ = ["SourceInfo", "Batch", "inspect", "batches", "check_zip"]
+__all__ = ["SourceInfo", "Batch", "gdal_path", "inspect", "batches", "check_zip"]
 
 BATCH_SIZE = 20_000
 
@@ -26,6 +25,18 @@ _CSV_OPTIONS = {
     "Y_POSSIBLE_NAMES": "lat,latitude,y,vi_do,vido",
     "KEEP_GEOM_COLUMNS": "NO",
 }
+
+
+def gdal_path(path: str | Path) -> str:
+    """GDAL's name for a file: gzip and zip archives are opened through its virtual file systems."""
+    text = str(path)
+    if text.startswith("/vsi"):
+        return text
+    if text.endswith(".gz"):
+        return "/vsigzip/" + text
+    if text.endswith(".zip"):
+        return "/vsizip/" + text
+    return text
 
 
 def _open_options(path: str) -> dict[str, str]:

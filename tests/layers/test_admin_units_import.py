@@ -10,8 +10,8 @@ import pytest
 
 from layers.admin_units_import import FieldMapping, import_admin_units
 from layers.errors import BadGeometry, BadMapping, NoCrs, UnreadableFile
+from layers.importing.source import gdal_path
 from layers.models import AdminUnit
-from layers.vector_files import gdal_path
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from layers.errors import BadGeometry, BadMapping, NoCrs, UnreadableFile
 from layers.importing import ImportOptions, import_file
 from layers.importing.references import UnknownReference
 from layers.importing.runner import InvalidValue
+from layers.importing.source import gdal_path
 from layers.models import LandParcel, Layer, NetworkSegment, PlanZone
-from layers.vector_files import gdal_path
 
 pytestmark = pytest.mark.django_db
 

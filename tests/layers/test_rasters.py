@@ -26,9 +26,9 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping, shape
 
 from geoprocessing import rasters as core
-from layers.errors import NoCrs, UnreadableFile
+from layers.errors import BadRasterOption, NoCrs, UnreadableFile
 from layers.models import Layer, RasterLayer
-from layers.rasters import BadRasterOption, do_register_raster
+from layers.rasters import do_register_raster
 from portal.accounts.models import User
 from portal.accounts.services import do_issue_token
 
