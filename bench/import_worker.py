@@ -16,7 +16,10 @@ def main() -> int:
     layer = Layer.objects.get(slug=sys.argv[1])
     start = time.perf_counter()
     report = import_file(layer, sys.argv[2], ImportOptions(source_layer=sys.argv[3] if len(sys.argv) > 3 else None))
-    print(f"{time.perf_counter() - start:.3f} {report.created}")
+    # VmHWM, not getrusage: ru_maxrss survives exec and would include the parent's memory at fork time.
+    with open("/proc/self/status") as status:
+        peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(f"{time.perf_counter() - start:.3f} {report.created} {peak_kb // 1024}")
     return 0
 
 
