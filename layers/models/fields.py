@@ -39,7 +39,8 @@ def geodesic_length():
 class Feature(models.Model):
     """What every feature of a catalogued layer has: its layer, its key in the source, when it changed."""
 
-    layer = models.ForeignKey("layers.Layer", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (layer, ext_id) index leads with layer and serves every layer filter.
+    layer = models.ForeignKey("layers.Layer", on_delete=models.CASCADE, related_name="+", db_index=False)
     # The source's own identifier: re-imports upsert by it.
     ext_id = models.CharField(max_length=100)
     updated_at = models.DateTimeField(auto_now=True)

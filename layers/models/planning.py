@@ -56,8 +56,9 @@ class PlanZone(Feature):
 class LandParcel(Feature):
     """A cadastral parcel (thửa đất), found by its map sheet (số tờ) and parcel number (số thửa)."""
 
+    # Indexed through parcel_commune_sheet_no, which leads with it.
     commune = models.ForeignKey("layers.AdminUnit", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
+                                related_name="+", db_index=False)
     sheet_no = models.CharField(max_length=20, help_text="số tờ bản đồ")
     parcel_no = models.CharField(max_length=20, help_text="số thửa")
     legal_area_m2 = models.FloatField(null=True, blank=True, help_text="area on the land register")
