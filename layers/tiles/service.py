@@ -1,0 +1,101 @@
+"""Tiles for a list of layers: access, zoom ranges, the Redis cache keyed by layer versions, gzip."""
+
+import gzip
+import hashlib
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import lru_cache
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from layers.errors import LayersError
+from layers.models import Layer
+from layers.registry import UnknownKind, get_kind
+from portal.errors import NotFound
+
+from .tile_sql import TileLayer, tile_statement
+
+__all__ = ["MAX_ZOOM", "BadTile", "Tile", "parse_tile", "visible_layers", "get_tile"]
+
+MAX_ZOOM = 24
+FEATURE_CAP = 20_000
+CACHE_SECONDS = 24 * 3600
+
+
+class BadTile(LayersError):
+    code = "bad_tile"
+    http_status = 400
+
+
+@dataclass(frozen=True)
+class Tile:
+    gzipped: bytes  # empty when the tile has no feature
+    etag: str
+    public: bool
+
+
+def parse_tile(z: str, x: str, y: str) -> tuple[int, int, int]:
+    try:
+        zi, xi, yi = int(z), int(x), int(y)
+    except ValueError as exc:
+        raise BadTile(f"z, x and y must be whole numbers, not {z}/{x}/{y}") from exc
+    if not 0 <= zi <= MAX_ZOOM:
+        raise BadTile(f"zoom {zi} is outside 0–{MAX_ZOOM}")
+    if not (0 <= xi < 2**zi and 0 <= yi < 2**zi):
+        raise BadTile(f"tile {xi}/{yi} does not exist at zoom {zi} (0–{2**zi - 1})")
+    return zi, xi, yi
+
+
+def visible_layers(names: str, user) -> list[Layer]:
+    """The vector layers named (comma-separated slugs); one missing or hidden is a 404 for all, alike."""
+    slugs = [name for name in names.split(",") if name]
+    if not slugs or len(slugs) > 20 or len(set(slugs)) != len(slugs):
+        raise NotFound("no such tile set")
+    found = {layer.slug: layer for layer in Layer.objects.visible_to(user).filter(slug__in=slugs)}
+    layers = []
+    for slug in slugs:
+        layer = found.get(slug)
+        try:
+            if layer is None or get_kind(layer.kind) is None:
+                raise NotFound("no such tile set")
+        except UnknownKind:
+            raise NotFound("no such tile set") from None  # rasters have their own tiles
+        layers.append(layer)
+    return layers
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
+def _cache_key(layers: list[Layer], z: int, x: int, y: int) -> str:
+    versions = "+".join(f"{layer.pk}.{layer.version}" for layer in layers)
+    return f"portal:tile:{versions}:{z}/{x}/{y}"
+
+
+def get_tile(layers: list[Layer], z: int, x: int, y: int) -> Tile:
+    key = _cache_key(layers, z, x, y)
+    etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+    public = all(layer.visibility == Layer.Visibility.PUBLIC for layer in layers)
+    in_range = [layer for layer in layers if layer.min_zoom <= z <= layer.max_zoom]
+    if not in_range:
+        return Tile(b"", etag, public)
+    cache = _redis(settings.REDIS_URL)
+    try:
+        cached = cache.get(key)
+    except redis.RedisError:
+        cached = None  # a cache that is down makes tiles slower, not unavailable
+    if cached is not None:
+        return Tile(cached, etag, public)
+    statement, params = tile_statement(
+        [TileLayer(layer.slug, layer.pk, get_kind(layer.kind), FEATURE_CAP) for layer in in_range], z, x, y)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        raw = bytes(cursor.fetchone()[0] or b"")
+    body = gzip.compress(raw, compresslevel=5, mtime=0) if raw else b""
+    with suppress(redis.RedisError):  # served uncached; the next request tries again
+        cache.set(key, body, ex=CACHE_SECONDS)
+    return Tile(body, etag, public)

@@ -1,0 +1,63 @@
+"""The SQL of a tile: ST_AsMVTGeom over each layer's EPSG:3857 column, one statement for all layers asked.
+
+Identifiers come from the registry through psycopg.sql.Identifier; every value is a bound parameter.
+"""
+
+from dataclasses import dataclass
+
+from psycopg import sql
+
+from layers.registry import LayerKind
+
+__all__ = ["EXTENT", "BUFFER", "TileLayer", "tile_statement"]
+
+EXTENT = 4096
+BUFFER = 64
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    name: str  # the MVT layer name: the catalog slug
+    layer_id: int
+    kind: LayerKind
+    cap: int  # most features one tile carries for this layer
+
+
+def _order(kind: LayerKind) -> sql.Composable:
+    # Past the cap, the biggest features stay: they are the ones a reader can see at that zoom.
+    if "area_m2" in kind.computed:
+        return sql.SQL("t.area_m2 DESC, t.id")
+    if "length_m" in kind.computed:
+        return sql.SQL("t.length_m DESC, t.id")
+    return sql.SQL("t.id")
+
+
+def _layer_select(layer: TileLayer) -> tuple[sql.Composable, list]:
+    columns = sql.SQL("").join(sql.SQL(", t.{}").format(sql.Identifier(layer.kind.column(name).write_column))
+                               for name in layer.kind.tile_columns)
+    statement = sql.SQL(
+        "(SELECT ST_AsMVT(q, %s, {extent}, 'geom') FROM ("
+        " SELECT ST_AsMVTGeom(t.geom_3857, b.env, {extent}, {buffer}, true) AS geom{columns}"
+        " FROM {table} AS t, b"
+        " WHERE t.layer_id = %s AND t.geom_3857 && b.margin"
+        " ORDER BY {order} LIMIT %s) AS q WHERE q.geom IS NOT NULL)"
+    ).format(extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), columns=columns,
+             table=sql.Identifier(layer.kind.table), order=_order(layer.kind))
+    return statement, [layer.name, layer.layer_id, layer.cap]
+
+
+def tile_statement(layers: list[TileLayer], z: int, x: int, y: int) -> tuple[sql.Composable, list]:
+    """One statement returning the tile (bytea), the layers' MVT layers concatenated, as MVT allows."""
+    parts, params = [], []
+    for layer in layers:
+        part, part_params = _layer_select(layer)
+        parts.append(part)
+        params.extend(part_params)
+    # The margin keeps features whose symbol or stroke reaches into the tile from a neighbour.
+    statement = sql.SQL(
+        "WITH b AS (SELECT ST_TileEnvelope(%s, %s, %s) AS env,"
+        " ST_Expand(ST_TileEnvelope(%s, %s, %s), (20037508.342789244 * 2 / 2 ^ %s) * {ratio}) AS margin)"
+        " SELECT {parts}"
+    ).format(ratio=sql.Literal(BUFFER / EXTENT), parts=sql.SQL(" || ").join(
+        sql.SQL("COALESCE({}, ''::bytea)").format(part) for part in parts))
+    return statement, [z, x, y, z, x, y, z, *params]
