@@ -107,6 +107,7 @@ def test_a_worker_killed_mid_import_leaves_the_previous_version(committed, tmp_p
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
+    _wait_for_the_killed_session_to_end()
     layer.refresh_from_db()
     assert layer.version == version
     assert sorted(LandParcel.objects.filter(layer=layer).values_list("ext_id", flat=True)) == ["G0", "G1", "G2"]
@@ -115,6 +116,21 @@ def test_a_worker_killed_mid_import_leaves_the_previous_version(committed, tmp_p
     from layers.importing import import_file as again
 
     assert again(layer, _parcels(tmp_path / "after.gpkg", 4, seed=3)).imported == 4
+
+
+def _wait_for_the_killed_session_to_end() -> None:
+    """PostgreSQL notices the dead client and rolls its transaction back; nothing of it lingers."""
+    from django.db import connection
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid() AND query LIKE 'COPY import_stage%%'")
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
+    pytest.fail("the killed worker's database session is still there")
 
 
 def _database_url() -> str:
