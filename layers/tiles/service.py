@@ -67,7 +67,7 @@ def visible_layers(names: str, user) -> list[Layer]:
 
 
 @lru_cache(maxsize=4)
-def _redis(url: str) -> redis.Redis:
+def tile_cache(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
 
@@ -83,7 +83,7 @@ def get_tile(layers: list[Layer], z: int, x: int, y: int) -> Tile:
     in_range = [layer for layer in layers if layer.min_zoom <= z <= layer.max_zoom]
     if not in_range:
         return Tile(b"", etag, public)
-    cache = _redis(settings.REDIS_URL)
+    cache = tile_cache(settings.REDIS_URL)
     try:
         cached = cache.get(key)
     except redis.RedisError:

@@ -15,7 +15,7 @@ from .tilejson import tilejson
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-def _caller(request):
+def caller_of(request):
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         user = find_token_user(header[7:].strip())
@@ -31,7 +31,7 @@ class _Unauthorized(PortalError):
     user_msg = "The API token is not valid."
 
 
-def _error(exc: PortalError) -> JsonResponse:
+def error_response(exc: PortalError) -> JsonResponse:
     return JsonResponse(exc.as_dict(), status=exc.http_status)
 
 
@@ -39,10 +39,10 @@ def _error(exc: PortalError) -> JsonResponse:
 def tile(request, layers: str, z: str, x: str, y: str):
     try:
         zi, xi, yi = parse_tile(z, x, y)
-        found = visible_layers(layers, _caller(request))
+        found = visible_layers(layers, caller_of(request))
         result = get_tile(found, zi, xi, yi)
     except PortalError as exc:
-        return _error(exc)
+        return error_response(exc)
     if request.headers.get("If-None-Match") == result.etag:
         response = HttpResponse(status=304)
     elif not result.gzipped:
@@ -64,9 +64,9 @@ def tile(request, layers: str, z: str, x: str, y: str):
 @require_GET
 def tilejson_view(request, layers: str):
     try:
-        found = visible_layers(layers, _caller(request))
+        found = visible_layers(layers, caller_of(request))
     except PortalError as exc:
-        return _error(exc)
+        return error_response(exc)
     response = JsonResponse(tilejson(request, found))
     response["Cache-Control"] = "no-cache"
     return response

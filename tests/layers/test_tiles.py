@@ -192,3 +192,27 @@ def test_composite_tile_and_tilejson(client, parcels, tmp_path):
     assert [layer["id"] for layer in doc["vector_layers"]] == ["tile-parcels", "tile-zones"]
     assert "holder_name" not in str(doc)
     assert doc["bounds"][0] == pytest.approx(CENTRE[0], abs=1e-6)
+
+
+def test_raster_png_tiles(settings):
+    import io
+
+    from PIL import Image
+
+    from layers.rasters import do_register_raster
+
+    do_register_raster(path=settings.SHARED_DATA_DIR / "raster" / "ninhthuan_ppp_2020_1km_clip.tif",
+                       slug="dan-so", title_vi="Dân số", title_en="Population", unit="people")
+    x, y = tile_of(*CENTRE, 9)
+    response = Client().get(f"/tiles/raster/dan-so/9/{x}/{y}.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.size == (256, 256) and image.mode == "RGBA"
+    alpha = image.getchannel("A")
+    assert alpha.getextrema() == (0, 210)  # data coloured, the sea around the clip transparent
+    assert len(set(image.getdata())) > 10  # a ramp, not a flat fill
+    assert Client().get(f"/tiles/raster/dan-so/9/{x}/{y}.png", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert Client().get("/tiles/raster/dan-so/9/0/0.png").status_code == 204
+    assert Client().get("/tiles/raster/no-such/9/0/0.png").status_code == 404
+    Layer.objects.filter(slug="dan-so").update(visibility="internal")
+    assert Client().get(f"/tiles/raster/dan-so/9/{x}/{y}.png").status_code == 404
