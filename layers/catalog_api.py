@@ -14,12 +14,14 @@ from django.utils.http import content_disposition_header, parse_etags
 from ninja import Field, Query, Router, Schema
 
 from portal.accounts.auth import public_access
-from portal.errors import NotFound
+from portal.errors import NotFound, PermissionDenied
 from portal.streaming import streaming_response
 
 from .exporting import FORMATS, FormatName, export_etag, export_fields, export_layer
 from .models import Layer
+from .permissions import can_edit_layer
 from .registry import UnknownKind, get_kind
+from .styles import check_style, layer_style
 
 __all__ = ["router"]
 
@@ -134,3 +136,19 @@ def layer_export(request, slug: str, q: Query[ExportQuery]):
     return streaming_response(request, export, close=export.close, content_type=export.media_type, headers=headers)
 
 
+
+
+class StyleIn(Schema):
+    type: str
+    paint: dict = {}
+    layout: dict = {}
+
+
+@router.put("/{slug}/style", summary="Save the layer's MapLibre style (data stewards of the layer)")
+def save_style(request, slug: str, style: StyleIn):
+    layer = _visible_layer(request, slug)
+    if not can_edit_layer(_caller(request), layer):
+        raise PermissionDenied("only the layer's data stewards may change its style")
+    layer.style = check_style(style.dict())
+    layer.save(update_fields=["style", "updated_at"])
+    return layer_style(layer)

@@ -8,5 +8,6 @@ urlpatterns = [
             name="raster-tile"),
     # z/x/y taken as text so that "abc" is a 400 with a reason, not a bare 404.
     re_path(r"^(?P<layers>[\w,-]+)/(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/.]+)\.mvt$", views.tile, name="tile"),
+    path("<str:layers>/style.json", views.style_view, name="style"),
     path("<str:layers>.json", views.tilejson_view, name="tilejson"),
 ]

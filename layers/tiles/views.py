@@ -6,10 +6,11 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from layers.styles import style_document
 from portal.accounts.services import find_token_user
 from portal.errors import PortalError
 
-from .service import get_tile, parse_tile, visible_layers
+from .service import BadTile, get_tile, parse_tile, visible_layers
 from .tilejson import tilejson
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -58,6 +59,19 @@ def tile(request, layers: str, z: str, x: str, y: str):
                                                                            "Authorization"])
     if result.public:
         response["Access-Control-Allow-Origin"] = "*"  # other agencies' web maps may read public tiles
+    return response
+
+
+@require_GET
+def style_view(request, layers: str):
+    try:
+        [layer] = visible_layers(layers, caller_of(request)) if "," not in layers else [None]
+        if layer is None:
+            raise BadTile("a style is served for one layer at a time")
+    except PortalError as exc:
+        return error_response(exc)
+    response = JsonResponse(style_document(request, layer))
+    response["Cache-Control"] = "no-cache"
     return response
 
 

@@ -216,3 +216,31 @@ def test_raster_png_tiles(settings):
     assert Client().get("/tiles/raster/no-such/9/0/0.png").status_code == 404
     Layer.objects.filter(slug="dan-so").update(visibility="internal")
     assert Client().get(f"/tiles/raster/dan-so/9/{x}/{y}.png").status_code == 404
+
+
+def test_style_served_and_edited_by_the_layer_steward(client, parcels):
+    doc = client.get("/tiles/tile-parcels/style.json").json()
+    assert doc["version"] == 8 and doc["layers"][0]["type"] == "fill"
+    assert doc["sources"]["tile-parcels"]["url"].endswith("/tiles/tile-parcels.json")
+    assert doc["layers"][0]["source-layer"] == "tile-parcels"
+    org = OrgUnit.objects.create(code="ioc-style", name="IOC", kind="province_ioc")
+    steward = User.objects.create_user("steward-style", password="a-long-password-1", org_unit=org)
+    steward.groups.add(Group.objects.get(name="data_steward"))
+    planner = User.objects.create_user("planner-style", password="a-long-password-1", org_unit=org)
+    planner.groups.add(Group.objects.get(name="planner"))
+    new = {"type": "fill", "paint": {"fill-color": ["match", ["get", "land_use_code"], "ODT", "#e76f51", "#cccccc"],
+                                     "fill-opacity": 0.6}}
+    as_steward, as_planner = Client(), Client()
+    as_steward.force_login(steward)
+    as_planner.force_login(planner)
+    saved = as_steward.put("/api/layers/tile-parcels/style", new, content_type="application/json")
+    assert saved.status_code == 200, saved.content
+    assert client.get("/tiles/tile-parcels/style.json").json()["layers"][0]["paint"] == new["paint"]
+    for bad in ({"type": "sparkle"}, {"type": "fill", "paint": {"line-width": 3}},
+                {"type": "fill", "paint": {"fill-color": {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": 1}}}}}}}}}}}):
+        refused = as_steward.put("/api/layers/tile-parcels/style", bad, content_type="application/json")
+        assert refused.status_code == 422, bad
+    assert as_planner.put("/api/layers/tile-parcels/style", new, content_type="application/json").status_code == 403
+    assert Client().put("/api/layers/tile-parcels/style", new, content_type="application/json").status_code == 403
+    parcels.refresh_from_db()
+    assert parcels.style == {**new, "layout": {}}
