@@ -236,8 +236,11 @@ def test_style_served_and_edited_by_the_layer_steward(client, parcels):
     saved = as_steward.put("/api/layers/tile-parcels/style", new, content_type="application/json")
     assert saved.status_code == 200, saved.content
     assert client.get("/tiles/tile-parcels/style.json").json()["layers"][0]["paint"] == new["paint"]
+    deep: dict = {"i": 1}
+    for key in "hgfedcba":
+        deep = {key: deep}
     for bad in ({"type": "sparkle"}, {"type": "fill", "paint": {"line-width": 3}},
-                {"type": "fill", "paint": {"fill-color": {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": 1}}}}}}}}}}}):
+                {"type": "fill", "paint": {"fill-color": deep}}):
         refused = as_steward.put("/api/layers/tile-parcels/style", bad, content_type="application/json")
         assert refused.status_code == 422, bad
     assert as_planner.put("/api/layers/tile-parcels/style", new, content_type="application/json").status_code == 403
