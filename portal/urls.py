@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("layers/", include("layers.urls")),
+    path("ogcapi/", include("layers.ogcapi.urls")),
     path("tiles/", include("layers.tiles.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
