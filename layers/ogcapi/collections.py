@@ -129,6 +129,8 @@ def collection_document(collection: Collection, url_for: UrlFor, language: str, 
             _link(url_for("items", cid, f="html"), "items", "text/html", "Features as HTML"),
             _link(url_for("queryables", cid, f="json"), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                   "application/schema+json", "Properties a filter may use"),
+            _link(url_for("tilesets", cid), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                  "application/json", "Vector tilesets"),
         ],
     }
     if layer.licence:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import tiles, views
 
 app_name = "ogcapi"
 urlpatterns = [
@@ -15,4 +15,9 @@ urlpatterns = [
     path("collections/<str:collection_id>/items", views.items, name="items"),
     # A feature id is the source's own key, which may hold any character (a '/' arrives as %2F).
     path("collections/<str:collection_id>/items/<path:feature_id>", views.item, name="item"),
+    path("tileMatrixSets", tiles.tile_matrix_sets, name="tile-matrix-sets"),
+    path("tileMatrixSets/<str:tms>", tiles.web_mercator_quad, name="tms"),
+    path("collections/<str:collection_id>/tiles", tiles.tilesets, name="tilesets"),
+    path("collections/<str:collection_id>/tiles/<str:tms>", tiles.tileset, name="tileset"),
+    path("collections/<str:collection_id>/tiles/<str:tms>/<str:z>/<str:row>/<str:col>", tiles.tile, name="tile"),
 ]

@@ -22,6 +22,7 @@ from .responses import (
     ogc_endpoint,
     url_for,
 )
+from .tiles import TILES_CONFORMANCE
 
 __all__ = ["landing", "conformance", "api", "collections", "collection", "queryables", "items", "item"]
 
@@ -70,6 +71,8 @@ def landing(request: HttpRequest, user) -> HttpResponse:
                  "Conformance classes implemented"),
             link(u("collections"), "data", JSON, "Feature collections"),
             link(u("collections"), "http://www.opengis.net/def/rel/ogc/1.0/data", JSON, "Feature collections"),
+            link(u("tile-matrix-sets"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", JSON,
+                 "Tile matrix sets"),
         ],
     }
     return _answer(request, fmt, document, JSON, "landing.html")
@@ -78,7 +81,7 @@ def landing(request: HttpRequest, user) -> HttpResponse:
 @ogc_endpoint
 def conformance(request: HttpRequest, user) -> HttpResponse:
     fmt = negotiate(request, JSON)
-    return _answer(request, fmt, {"conformsTo": list(CONFORMANCE)}, JSON, "conformance.html")
+    return _answer(request, fmt, {"conformsTo": [*CONFORMANCE, *TILES_CONFORMANCE]}, JSON, "conformance.html")
 
 
 @ogc_endpoint

@@ -247,3 +247,20 @@ def test_style_served_and_edited_by_the_layer_steward(client, parcels):
     assert Client().put("/api/layers/tile-parcels/style", new, content_type="application/json").status_code == 403
     parcels.refresh_from_db()
     assert parcels.style == {**new, "layout": {}}
+
+
+def test_ogc_api_tiles_point_at_the_same_tiles(client, parcels):
+    conformance = client.get("/ogcapi/conformance?f=json").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt" in conformance
+    tms = client.get("/ogcapi/tileMatrixSets/WebMercatorQuad").json()
+    assert tms["tileMatrices"][0]["matrixWidth"] == 1 and tms["tileMatrices"][16]["matrixWidth"] == 2**16
+    tilesets = client.get("/ogcapi/collections/tile-parcels/tiles").json()["tilesets"]
+    template = next(x["href"] for x in tilesets[0]["links"] if x["rel"] == "item")
+    x, y = tile_of(*CENTRE, 16)
+    ogc = client.get(template.split("testserver")[1].format(tileMatrix=16, tileRow=y, tileCol=x))
+    ours = client.get(f"/tiles/tile-parcels/16/{x}/{y}.mvt")
+    assert ogc.status_code == 200 and ogc.content == ours.content
+    tileset = client.get("/ogcapi/collections/tile-parcels/tiles/WebMercatorQuad").json()
+    assert tileset["tileMatrixSetLimits"][0]["tileMatrix"] == "10"
+    assert client.get("/ogcapi/collections/tile-parcels/tiles/WorldCRS84Quad").status_code == 404
+    assert client.get("/ogcapi/collections/nothing/tiles").status_code == 404
