@@ -143,7 +143,7 @@ class _Stage:
             key = str(exc.diag.message_detail or "").partition("=")[2].strip("() .")
             raise BadMapping(f"ext_id {key} appears twice in the file: the key must identify one feature") from exc
 
-    def merge(self, layer: Layer, mode: str) -> tuple[int, int, int]:
+    def merge(self, layer: Layer, mode: str, *, keep: frozenset[str] = frozenset()) -> tuple[int, int, int]:
         """Move staged rows into the layer; returns (created, updated, removed)."""
         table = sql.Identifier(self.kind.table)
         attrs = [sql.Identifier(n) for n in self.names]
@@ -165,7 +165,9 @@ class _Stage:
                          "FROM {source}").format(table=table, cols=sql.SQL(", ").join(attrs + derived),
                                                  selected=sql.SQL(", ").join(selected), source=source)
         if mode == "upsert":
-            updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(a) for a in [*attrs[1:], *derived])
+            # Columns the file did not carry keep their stored value; their defaults only fill new rows.
+            changed = [a for name, a in zip(self.names[1:], attrs[1:], strict=True) if name not in keep]
+            updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(a) for a in [*changed, *derived])
             insert = sql.SQL("{} ON CONFLICT (layer_id, ext_id) DO UPDATE SET updated_at = now(), {}").format(
                 insert, updates)
         cursor.execute(insert, [layer.pk])
@@ -216,7 +218,9 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
         with connection.cursor() as django_cursor:
             stage = _Stage(django_cursor.cursor, kind, columns)
             stage.copy(rows())
-            report.created, report.updated, report.removed = stage.merge(layer, options.mode)
+            defaulted = frozenset(kind.import_columns[name].write_column for name in constants
+                                  if name not in options.constants)
+            report.created, report.updated, report.removed = stage.merge(layer, options.mode, keep=defaulted)
         report.imported = report.created + report.updated
 
         report.features_skipped = notes.empty + notes.unrepairable

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import tiles, views
+from . import tiles, transactions, views
 
 app_name = "ogcapi"
 urlpatterns = [
@@ -12,9 +12,9 @@ urlpatterns = [
     path("collections", views.collections, name="collections"),
     path("collections/<str:collection_id>", views.collection, name="collection"),
     path("collections/<str:collection_id>/queryables", views.queryables, name="queryables"),
-    path("collections/<str:collection_id>/items", views.items, name="items"),
+    path("collections/<str:collection_id>/items", transactions.items_endpoint, name="items"),
     # A feature id is the source's own key, which may hold any character (a '/' arrives as %2F).
-    path("collections/<str:collection_id>/items/<path:feature_id>", views.item, name="item"),
+    path("collections/<str:collection_id>/items/<path:feature_id>", transactions.item_endpoint, name="item"),
     path("tileMatrixSets", tiles.tile_matrix_sets, name="tile-matrix-sets"),
     path("tileMatrixSets/<str:tms>", tiles.web_mercator_quad, name="tms"),
     path("collections/<str:collection_id>/tiles", tiles.tilesets, name="tilesets"),

@@ -81,7 +81,10 @@ def landing(request: HttpRequest, user) -> HttpResponse:
 @ogc_endpoint
 def conformance(request: HttpRequest, user) -> HttpResponse:
     fmt = negotiate(request, JSON)
-    return _answer(request, fmt, {"conformsTo": [*CONFORMANCE, *TILES_CONFORMANCE]}, JSON, "conformance.html")
+    from .transactions import PART4_CONFORMANCE
+
+    return _answer(request, fmt, {"conformsTo": [*CONFORMANCE, *TILES_CONFORMANCE, *PART4_CONFORMANCE]}, JSON,
+                   "conformance.html")
 
 
 @ogc_endpoint
