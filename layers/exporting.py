@@ -207,7 +207,8 @@ def _chunked(texts: Iterable[str]) -> Iterator[bytes]:
         yield "".join(parts).encode()
 
 
-def _plain(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A column value as JSON writes it: dates as ISO text, NaN and infinities as null."""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
@@ -220,7 +221,7 @@ def _geojson_texts(layer: Layer, kind: LayerKind, fields: list[ExportField]) -> 
     yield f'{{"type":"FeatureCollection","name":{json.dumps(layer.slug)},"features":[\n'
     separator = ""
     for *values, geometry in _rows(layer, kind, fields, AsGeoJSON(_ForcePolygonCCW("geom"), precision=8)):
-        properties = dict(zip(names, map(_plain, values), strict=True))
+        properties = dict(zip(names, map(json_value, values), strict=True))
         feature_id = json.dumps(properties.get("ext_id"), ensure_ascii=False)
         yield (f'{separator}{{"type":"Feature","id":{feature_id},"geometry":{geometry},'
                f'"properties":{json.dumps(properties, ensure_ascii=False)}}}')
@@ -238,7 +239,7 @@ class _Echo:
 def _csv_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _plain(value)
+    return json_value(value)
 
 
 def _csv_texts(layer: Layer, kind: LayerKind, fields: list[ExportField]) -> Iterator[str]:
@@ -256,7 +257,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters 
 def _kml_text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
-    return escape(_NOT_XML.sub("", str(_plain(value))))
+    return escape(_NOT_XML.sub("", str(json_value(value))))
 
 
 def _kml_texts(layer: Layer, kind: LayerKind, fields: list[ExportField]) -> Iterator[str]:

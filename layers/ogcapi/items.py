@@ -16,7 +16,7 @@ from django.db.models.lookups import Exact
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 
-from ..exporting import ExportField
+from ..exporting import ExportField, json_value
 from .collections import Collection
 from .cql2 import FILTER_LANGS, parse_filter, to_q
 from .crs import CRS84, Crs, geojson_expression, parse_bbox, parse_crs
@@ -197,19 +197,11 @@ def _datetime_condition(text: str) -> Q:
     return condition
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _features(queryset, properties: tuple[ExportField, ...], crs: Crs) -> list[dict]:
     rows = queryset.annotate(ogc_geometry=geojson_expression(crs)).values_list(
         "ext_id", "ogc_geometry", *[field.path for field in properties])
     return [{"type": "Feature", "id": ext_id, "geometry": json.loads(geometry) if geometry else None,
-             "properties": {field.name: _plain(value) for field, value in zip(properties, values, strict=True)}}
+             "properties": {field.name: json_value(value) for field, value in zip(properties, values, strict=True)}}
             for ext_id, geometry, *values in rows]
 
 
