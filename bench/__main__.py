@@ -1,17 +1,45 @@
-"""`make bench`: python -m bench [import_parcels] [--parcels N …]"""
+"""`make bench`: python -m bench [import | tiles] [--parcels N …]; with no command, both run."""
 
 import argparse
 import sys
 
-from . import import_parcels
+COMMANDS = ("import", "tiles")
+
+
+def _parser(command: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"make bench ARGS='{command} …'" if command != "all" else "make bench")
+    if command == "tiles":
+        parser.add_argument("--parcels", type=int, default=1_000_000, help="generated parcels under the tiles")
+    else:
+        parser.add_argument("--parcels", type=int, nargs="+", default=[200_000, 1_000_000],
+                            help="sizes of the import benchmark (peak memory at two sizes shows it is streamed)"
+                                 + ("; the tiles run on the largest" if command == "all" else ""))
+    if command in ("tiles", "all"):
+        tiles = parser.add_argument_group("tiles")
+        tiles.add_argument("--per-zoom", type=int, default=60, help="parcel tiles drawn at each zoom 12–17")
+        tiles.add_argument("--buildings-per-zoom", type=int, default=12, help="OSM building tiles at each zoom")
+        tiles.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn workers, one run each")
+        tiles.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+        tiles.add_argument("--connections", type=int, default=16, help="wrk connections")
+        tiles.add_argument("--no-tipg", dest="tipg", action="store_false", help="leave tipg (d) out")
+    return parser
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="make bench")
-    parser.add_argument("--parcels", type=int, nargs="+", default=[200_000, 1_000_000],
-                        help="sizes of the import benchmark (peak memory at two sizes shows it is streamed)")
-    args = parser.parse_args(argv)
-    import_parcels.run(args.parcels)
+    command = argv[0] if argv and argv[0] in COMMANDS else "all"
+    args = _parser(command).parse_args(argv[1:] if command != "all" else argv)
+    if command in ("import", "all"):
+        from . import import_parcels
+
+        import_parcels.run(args.parcels)
+    if command in ("tiles", "all"):
+        from . import tiles
+
+        if command == "all":
+            print()
+        tiles.run(max(args.parcels) if command == "all" else args.parcels, per_zoom=args.per_zoom,
+                  buildings_per_zoom=args.buildings_per_zoom, workers=tuple(args.workers), seconds=args.seconds,
+                  connections=args.connections, tipg=args.tipg)
     return 0
 
 
