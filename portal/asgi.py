@@ -1,8 +1,14 @@
-"""ASGI entry point (uvicorn), so live updates can be added without changing the server."""
+"""ASGI entry point (uvicorn): public tiles on a lean path, everything else through Django."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from django.conf import settings  # noqa: E402  (settings are configured by get_asgi_application)
+
+from layers.tiles.lean import LeanTiles  # noqa: E402
+
+application = LeanTiles(django_application, database_url=os.environ["DATABASE_URL"], redis_url=settings.REDIS_URL)

@@ -17,7 +17,8 @@ from portal.errors import NotFound
 
 from .tile_sql import TileLayer, tile_statement
 
-__all__ = ["MAX_ZOOM", "BadTile", "Tile", "parse_tile", "visible_layers", "get_tile"]
+__all__ = ["MAX_ZOOM", "FEATURE_CAP", "CACHE_SECONDS", "BadTile", "Tile", "parse_tile", "visible_layers", "get_tile",
+           "cache_key", "etag_of", "compress"]
 
 MAX_ZOOM = 24
 FEATURE_CAP = 20_000
@@ -71,14 +72,23 @@ def tile_cache(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
 
-def _cache_key(layers: list[Layer], z: int, x: int, y: int) -> str:
+def cache_key(layers, z: int, x: int, y: int) -> str:
+    """Keyed by each layer's version: an import or edit makes every older tile unreachable at once."""
     versions = "+".join(f"{layer.pk}.{layer.version}" for layer in layers)
     return f"portal:tile:{versions}:{z}/{x}/{y}"
 
 
+def etag_of(key: str) -> str:
+    return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+
+
+def compress(raw: bytes) -> bytes:
+    return gzip.compress(raw, compresslevel=5, mtime=0) if raw else b""
+
+
 def get_tile(layers: list[Layer], z: int, x: int, y: int) -> Tile:
-    key = _cache_key(layers, z, x, y)
-    etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+    key = cache_key(layers, z, x, y)
+    etag = etag_of(key)
     public = all(layer.visibility == Layer.Visibility.PUBLIC for layer in layers)
     in_range = [layer for layer in layers if layer.min_zoom <= z <= layer.max_zoom]
     if not in_range:
@@ -95,7 +105,7 @@ def get_tile(layers: list[Layer], z: int, x: int, y: int) -> Tile:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         raw = bytes(cursor.fetchone()[0] or b"")
-    body = gzip.compress(raw, compresslevel=5, mtime=0) if raw else b""
+    body = compress(raw)
     with suppress(redis.RedisError):  # served uncached; the next request tries again
         cache.set(key, body, ex=CACHE_SECONDS)
     return Tile(body, etag, public)

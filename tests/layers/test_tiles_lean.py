@@ -1,0 +1,59 @@
+"""The lean ASGI tile path answers public anonymous tiles exactly as the Django view does; the rest goes to Django."""
+
+import gzip
+import urllib.request
+from urllib.error import HTTPError
+
+import geopandas as gpd
+import shapely
+from django.test import Client
+
+from layers.importing import import_file
+from layers.models import Layer
+
+CENTRE = (108.99, 11.565)
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    import math
+
+    n = 2**z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def _get(url: str, **headers):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=20) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def test_lean_path_matches_django(committed, portal_server, tmp_path):
+    cells = [shapely.box(CENTRE[0] + i * 3e-4, CENTRE[1], CENTRE[0] + i * 3e-4 + 2e-4, CENTRE[1] + 2e-4)
+             for i in range(30)]
+    gpd.GeoDataFrame({"ext_id": [f"L{i}" for i in range(30)], "sheet_no": ["1"] * 30,
+                      "parcel_no": [str(i) for i in range(30)]}, geometry=cells, crs=4326).to_file(tmp_path / "l.gpkg")
+    public = Layer.objects.create(slug="lean-public", kind="land_parcel", title_vi="t", title_en="t",
+                                  theme="planning", visibility="public")
+    hidden = Layer.objects.create(slug="lean-internal", kind="land_parcel", title_vi="t", title_en="t",
+                                  theme="planning", visibility="internal")
+    committed.extend([public, hidden])
+    for layer in (public, hidden):
+        import_file(layer, tmp_path / "l.gpkg")
+    x, y = tile_of(*CENTRE, 16)
+    path = f"/tiles/lean-public/16/{x}/{y}.mvt"
+    status, headers, body = _get(portal_server + path, **{"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["x-tile-path"] == "lean" and headers["content-encoding"] == "gzip"
+    django = Client().get(path)
+    assert gzip.decompress(body) == django.content
+    assert headers["etag"] == django["ETag"]
+    assert _get(portal_server + path, **{"If-None-Match": headers["etag"]})[0] == 304
+    # Not for the lean path: Django answers, with the same rules and bodies as everywhere.
+    hidden_status, hidden_headers, hidden_body = _get(portal_server + f"/tiles/lean-internal/16/{x}/{y}.mvt")
+    missing = _get(portal_server + "/tiles/lean-nothing/16/0/0.mvt")
+    assert (hidden_status, hidden_body) == (missing[0], missing[2]) == (404, missing[2])
+    assert "x-tile-path" not in hidden_headers
+    with_cookie = _get(portal_server + path, Cookie="sessionid=nothing")
+    assert with_cookie[0] == 200 and "x-tile-path" not in with_cookie[1]
+    assert _get(portal_server + "/tiles/lean-public/30/0/0.mvt")[0] == 400
