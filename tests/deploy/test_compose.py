@@ -271,7 +271,8 @@ def test_app_services_are_built_from_one_dockerfile_into_one_image(services):
 def test_commands_are_uvicorn_and_celery(services):
     web = command(services["web"])
     assert web[:2] == ["uvicorn", "portal.asgi:application"], web
-    assert option(web, "--port") == "8000" and option(web, "--workers") == "2", web
+    # One worker per container (scale containers): uvicorn's multi-worker listener stalls keep-alive requests.
+    assert option(web, "--port") == "8000" and option(web, "--workers") == "1", web
     assert command(services["worker"])[:4] == ["celery", "-A", "portal", "worker"]
     beat = command(services["beat"])
     assert beat[:4] == ["celery", "-A", "portal", "beat"]
