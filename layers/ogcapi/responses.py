@@ -10,7 +10,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from portal.accounts.auth import public_access
+from portal.accounts.auth import NotAuthenticated as AccountsNotAuthenticated
+from portal.accounts.auth import resolve_caller
 
 from .errors import InvalidParameter, NotAcceptable, NotAuthenticated, OgcApiError
 
@@ -26,13 +27,11 @@ _FORMATS = {"json": "json", "geojson": "json", "jsonschema": "json", "html": "ht
 
 
 def caller(request: HttpRequest):
-    """The user behind the request, by the API's own rule: a bearer token, else the session, else anonymous.
-    A refused Authorization header is a 401, never anonymous."""
-    for method in public_access:
-        user = method(request)
-        if user:
-            return user
-    raise NotAuthenticated()
+    """The user behind the request, by the API's own rule; a refused Authorization header is a 401 in OGC form."""
+    try:
+        return resolve_caller(request)
+    except AccountsNotAuthenticated as exc:
+        raise NotAuthenticated() from exc
 
 
 def ogc_endpoint(view: Callable) -> Callable:

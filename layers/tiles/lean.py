@@ -17,7 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from layers.registry import UnknownKind, get_kind
 
-from .service import CACHE_SECONDS, FEATURE_CAP, BadTile, cache_key, compress, etag_of, parse_tile
+from .service import CACHE_SECONDS, FEATURE_CAP, BadTile, cache_key, compress, etag_of, parse_tile, tile_headers
 from .tile_sql import TileLayer, tile_statement
 
 __all__ = ["LeanTiles"]
@@ -122,8 +122,8 @@ async def _cached(cache, key: str) -> bytes | None:
 
 
 async def _respond(send, status: int, etag: str, body: bytes = b"", gzipped: bool = False) -> None:
-    headers = [(b"etag", etag.encode()), (b"cache-control", b"public, max-age=60"), (b"vary", b"Accept-Encoding"),
-               (b"access-control-allow-origin", b"*"), (b"x-tile-path", b"lean")]
+    headers = [(name.lower().encode(), value.encode()) for name, value in tile_headers(etag, True).items()]
+    headers.append((b"x-tile-path", b"lean"))
     if status == 200:
         headers += [(b"content-type", MVT), (b"content-length", str(len(body)).encode())]
         if gzipped:

@@ -1,6 +1,5 @@
 """PNG tiles of registered rasters: /tiles/raster/{slug}/{z}/{x}/{y}.png, cached by the layer's version."""
 
-import hashlib
 from contextlib import suppress
 
 import redis
@@ -12,22 +11,23 @@ from geoprocessing.raster_tiles import render_tile
 from geoprocessing.rasters import RasterError
 from layers.models import Layer
 from layers.rasters import get_visible_raster
+from portal.accounts.auth import resolve_caller
 from portal.errors import PortalError
 
-from .service import parse_tile, tile_cache
-from .views import caller_of, error_response
+from .service import etag_of, parse_tile, tile_cache, tile_headers
+from .views import error_response
 
 
 @require_GET
 def raster_tile(request, slug: str, z: str, x: str, y: str):
     try:
         zi, xi, yi = parse_tile(z, x, y)
-        raster = get_visible_raster(caller_of(request), slug)
+        raster = get_visible_raster(resolve_caller(request), slug)
     except PortalError as exc:
         return error_response(exc)
     layer = raster.layer
     key = f"portal:rtile:{layer.pk}.{layer.version}:{zi}/{xi}/{yi}"
-    etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+    etag = etag_of(key)
     if request.headers.get("If-None-Match") == etag:
         return HttpResponse(status=304, headers={"ETag": etag})
     cache = tile_cache(settings.REDIS_URL)
@@ -47,6 +47,6 @@ def raster_tile(request, slug: str, z: str, x: str, y: str):
             cache.set(key, png, ex=24 * 3600)
     public = layer.visibility == Layer.Visibility.PUBLIC
     response = HttpResponse(png, content_type="image/png", status=200) if png else HttpResponse(status=204)
-    response["ETag"] = etag
-    response["Cache-Control"] = f"{'public' if public else 'private'}, max-age=60"
+    for name, value in tile_headers(etag, public).items():
+        response[name] = value
     return response

@@ -18,7 +18,7 @@ from portal.errors import NotFound
 from .tile_sql import TileLayer, tile_statement
 
 __all__ = ["MAX_ZOOM", "FEATURE_CAP", "CACHE_SECONDS", "BadTile", "Tile", "parse_tile", "visible_layers", "get_tile",
-           "cache_key", "etag_of", "compress"]
+           "cache_key", "etag_of", "compress", "tile_headers"]
 
 MAX_ZOOM = 24
 FEATURE_CAP = 20_000
@@ -80,6 +80,15 @@ def cache_key(layers, z: int, x: int, y: int) -> str:
 
 def etag_of(key: str) -> str:
     return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+
+
+def tile_headers(etag: str, public: bool) -> dict[str, str]:
+    """The caching headers of a tile, the same on the Django view and the lean path."""
+    headers = {"ETag": etag, "Cache-Control": f"{'public' if public else 'private'}, max-age=60",
+               "Vary": "Accept-Encoding" if public else "Accept-Encoding, Cookie, Authorization"}
+    if public:
+        headers["Access-Control-Allow-Origin"] = "*"  # other agencies' web maps may read public tiles
+    return headers
 
 
 def compress(raw: bytes) -> bytes:

@@ -3,9 +3,11 @@
 from django.contrib.auth.models import AnonymousUser
 from ninja.security import HttpBearer, django_auth
 
+from portal.errors import PortalError
+
 from .services import find_token_user
 
-__all__ = ["ApiTokenAuth", "token_or_session", "session_only", "public_access"]
+__all__ = ["ApiTokenAuth", "token_or_session", "session_only", "public_access", "NotAuthenticated", "resolve_caller"]
 
 
 class ApiTokenAuth(HttpBearer):
@@ -36,3 +38,18 @@ class SessionOrAnonymous:
 
 # For endpoints that serve public data to anyone and more to those who prove who they are.
 public_access = [ApiTokenAuth(), SessionOrAnonymous()]
+
+
+class NotAuthenticated(PortalError):
+    code = "not_authenticated"
+    http_status = 401
+    user_msg = "Log in or send a valid API token."
+
+
+def resolve_caller(request):
+    """The caller by public_access's rule, for views outside the NinjaAPI (tiles, OGC API)."""
+    for method in public_access:
+        user = method(request)
+        if user:
+            return user
+    raise NotAuthenticated()
