@@ -1,10 +1,12 @@
 """Imports API: upload a file into a layer (queued for a worker) and follow its progress."""
 
 import json
+import time
 from datetime import datetime
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from portal.accounts.auth import token_or_session
@@ -40,6 +42,8 @@ class ImportJobOut(Schema):
     error: str
     created_at: datetime
     finished_at: datetime | None
+    stalled: bool = Field(False, description="running, but its worker has not reported for a while (it may have "
+                                             "died; the layer is unchanged until an import finishes)")
 
 
 def _json_object(text: str, field: str) -> dict[str, str]:
@@ -53,14 +57,15 @@ def _json_object(text: str, field: str) -> dict[str, str]:
 
 
 def _job_out(job: ImportJob) -> dict:
-    done, total = job.done, job.total
+    done, total, stalled = job.done, job.total, False
     if job.status == ImportJob.Status.RUNNING and job.task_id:
         from celery.result import AsyncResult
 
         info = AsyncResult(job.task_id).info
         if isinstance(info, dict) and "done" in info:
             done, total = info["done"], info["total"]
-    return {"id": job.pk, "layer": job.layer.slug, "file_name": job.file_name, "mode": job.mode,
+            stalled = time.time() - info.get("at", time.time()) > settings.IMPORT_STALLED_SECONDS
+    return {"stalled": stalled, "id": job.pk, "layer": job.layer.slug, "file_name": job.file_name, "mode": job.mode,
             "status": job.status, "done": done, "total": total, "report": job.report, "error": job.error,
             "created_at": job.created_at, "finished_at": job.finished_at}
 

@@ -112,6 +112,15 @@ def test_a_worker_killed_mid_import_leaves_the_previous_version(committed, tmp_p
     assert layer.version == version
     assert sorted(LandParcel.objects.filter(layer=layer).values_list("ext_id", flat=True)) == ["G0", "G1", "G2"]
     assert AsyncResult(result.id).state == "PROGRESS"  # the job did not finish; nothing pretends it did
+    from layers.imports_api import _job_out
+
+    job.refresh_from_db()
+    job.task_id = result.id
+    assert _job_out(job)["status"] == "running" and not _job_out(job)["stalled"]
+    from django.test import override_settings
+
+    with override_settings(IMPORT_STALLED_SECONDS=-1):
+        assert _job_out(job)["stalled"]  # the import page can tell the steward the worker is gone
     # No lock or half-written state is left behind: the next import goes through.
     from layers.importing import import_file as again
 

@@ -16,6 +16,10 @@
       const r = job.report;
       status.textContent = `${box.dataset.doneLabel}: +${r.created} / ~${r.updated} / −${r.removed} (v${r.version})`;
       notes.replaceChildren(...r.notes.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+    } else if (job.stalled) {
+      status.textContent = box.dataset.stalledLabel;
+      status.classList.add("error");
+      return true;
     } else if (job.status === "failed") {
       status.textContent = `${box.dataset.failedLabel}: ${job.error}`;
       status.classList.add("error");
