@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "portal",
     "portal.accounts",
     "layers",
+    "incidents",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Citizen incident reports: intake from every channel, routing, deadlines, lifecycle, public tracking, Open311."""

@@ -1,0 +1,57 @@
+"""Reads of reporters' personal data (audit log), followers, and one-time pin-drop links."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class PersonalDataAccess(models.Model):
+    """Someone was shown a reporter's name, phone or email. Written on every such view."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="personal_data_reads")
+    fields = models.CharField(max_length=200)
+    via = models.CharField(max_length=40, help_text="api, page, dispatch, export…")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["incident", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.fields} of {self.incident_id}"
+
+
+class Follower(models.Model):
+    """A citizen who asked to hear about an incident's public progress."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="followers")
+    email = models.EmailField()
+    # Lets the follower stop by a link in the mail, without an account.
+    unsubscribe_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "email"], name="follower_unique_email")]
+
+    def __str__(self) -> str:
+        return f"follower of {self.incident_id}"
+
+
+class PinDropLink(models.Model):
+    """A one-time link a hotline operator sends a caller who cannot say where the problem is."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="pin_drop_links")
+    digest = models.CharField(max_length=64, unique=True)  # SHA-256 of the key in the link
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"pin-drop for {self.incident_id}"
+
+    @property
+    def usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()
