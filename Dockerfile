@@ -28,9 +28,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONPATH=/app
 
-# What GeoDjango loads at run time (GDAL, GEOS, PROJ), as bootstrap/system.py installs on a developer machine.
+# What GeoDjango loads at run time (GDAL, GEOS, PROJ), as bootstrap/system.py installs on a developer machine;
+# pango and DejaVu (Vietnamese glyphs) for WeasyPrint's planning information sheets.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gdal-bin libgdal32 libgeos-c1v5 libproj25 \
+        libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 # An unprivileged account. /srv/static and /srv/media are the mount points of compose.yaml's named volumes;

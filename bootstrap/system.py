@@ -59,6 +59,8 @@ NEEDS = (
     Need("gettext", _exe("msgfmt")),
     # Plan decision PDFs of the demo are set in DejaVu Sans (Vietnamese glyphs).
     Need("fonts-dejavu-core", lambda: Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists()),
+    # WeasyPrint lays out the planning information sheets with pango (through its FreeType backend).
+    Need("libpangoft2-1.0-0", _lib("pangoft2-1.0")),
     Need("python3-venv", _venv_works),
 )
 
