@@ -2,7 +2,7 @@
 
 import importlib
 
-MODULES = ("planning", "underground", "irrigation", "cameras")
+MODULES = ("planning", "underground", "irrigation", "cameras", "basemap")
 
 
 def load_all() -> None:

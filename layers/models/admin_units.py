@@ -8,6 +8,8 @@ from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .basemap import label_point
+
 
 class AdminUnitQuerySet(models.QuerySet):
     def valid_on(self, day: date):
@@ -45,6 +47,8 @@ class AdminUnit(models.Model):
         output_field=models.MultiPolygonField(srid=3857),
         db_persist=True,
     )
+    # Where the unit's name is drawn on the map (basemap label tiles).
+    label_3857 = label_point()
 
     objects = AdminUnitQuerySet.as_manager()
 
@@ -59,6 +63,7 @@ class AdminUnit(models.Model):
         indexes = [
             models.Index(fields=["level", "gso_code"]),
             GistIndex(fields=["geom_3857"], name="adminunit_geom_3857_gist"),
+            GistIndex(fields=["label_3857"], name="adminunit_label_3857_gist"),
         ]
 
     def __str__(self) -> str:
