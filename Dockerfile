@@ -6,7 +6,7 @@
 # nodejs, npm and gettext are needed only to build; the runtime image gets their output, not the tools.
 FROM python:3.11-slim-bookworm AS assets
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext nodejs npm \
+    && apt-get install -y --no-install-recommends gettext nodejs npm fonts-noto-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The lock files alone first, so editing Python code does not re-run npm ci.
@@ -17,6 +17,9 @@ COPY . .
 # a broken catalogue fails the build instead of shipping untranslated pages.
 RUN find . -path ./node_modules -prune -o -path '*/locale/*/LC_MESSAGES/*.po' -print \
     | while read -r po; do msgfmt --check -o "${po%.po}.mo" "$po" || exit 1; done
+# The map's glyphs and sprites (built/map/), from Noto Sans and the npm maki icons; no Django needed.
+RUN pip install --no-cache-dir $(grep -E '^(freetype-py|resvg-py|numpy|pillow)==' requirements.lock) \
+    && python -m portal.mapassets
 
 # --- Stage 2: runtime --------------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm

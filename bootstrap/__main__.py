@@ -51,6 +51,15 @@ def _compile_messages() -> None:
             subprocess.run(["msgfmt", "--check", "-o", str(mo), str(po)], check=True)
 
 
+def _build_map_assets() -> None:
+    """Glyphs and sprites for the map, rebuilt only when fonts, icons or their builder changed."""
+    result = subprocess.run([str(VENV_PYTHON), "-m", "portal.mapassets"], cwd=ROOT, text=True,
+                            stdout=None, stderr=subprocess.PIPE)
+    if result.returncode != 0:
+        raise BootstrapError(result.stderr.strip().splitlines()[-1].removeprefix("bootstrap: ")
+                             if result.stderr.strip() else "building the map assets failed")
+
+
 def _venv(cmd: list[str], env: dict[str, str]) -> int:
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
@@ -61,6 +70,7 @@ def setup() -> dict[str, str]:
     ensure_venv(log)
     ensure_node_modules(log)
     _compile_messages()
+    _build_map_assets()
     urls = _servers_env()
     result = subprocess.run([str(VENV_PYTHON), "-m", "bootstrap.database", urls["DATABASE_URL"]],
                             cwd=ROOT, capture_output=True, text=True)

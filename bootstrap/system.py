@@ -61,6 +61,8 @@ NEEDS = (
     Need("fonts-dejavu-core", lambda: Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists()),
     # WeasyPrint lays out the planning information sheets with pango (through its FreeType backend).
     Need("libpangoft2-1.0-0", _lib("pangoft2-1.0")),
+    # The map's glyph ranges (Vietnamese letters included) are built from Noto Sans (portal/mapassets).
+    Need("fonts-noto-core", lambda: Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf").exists()),
     Need("python3-venv", _venv_works),
 )
 

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "layers",
     "incidents",
+    "geoprocessing",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +99,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # MapLibre and other front-end packages come from npm and are served by the portal itself.
-STATICFILES_DIRS = [("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist")]
+STATICFILES_DIRS = [("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
+                    # Glyphs and sprites bootstrap builds from Debian fonts and npm icons (portal/mapassets).
+                    ("map", BASE_DIR / "built" / "map")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
