@@ -4,22 +4,37 @@ Neither directory is served by a static or media URL: public copies go out throu
 which checks that the incident is public and the copy is ready.
 """
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 
-__all__ = ["private_media_storage", "public_media_storage"]
+__all__ = ["private_media_storage", "public_media_storage", "media_root"]
 
 
-def _root():
-    from pathlib import Path
+def media_root() -> Path:
+    return Path(getattr(settings, "INCIDENT_MEDIA_DIR", Path(settings.MEDIA_ROOT) / "incidents"))
 
-    return Path(getattr(settings, "INCIDENT_MEDIA_DIR", settings.MEDIA_ROOT / "incidents"))
+
+class _IncidentStorage(FileSystemStorage):
+    """Reads INCIDENT_MEDIA_DIR on every use, so a changed setting (a test's, a deployment's) applies at once."""
+
+    def __init__(self, part: str, **kwargs):
+        self.part = part
+        super().__init__(base_url=None, **kwargs)
+
+    @property
+    def base_location(self):
+        return str(media_root() / self.part)
+
+    @property
+    def location(self):
+        return str((media_root() / self.part).resolve())
 
 
 def private_media_storage() -> FileSystemStorage:
-    return FileSystemStorage(location=_root() / "private", base_url=None, file_permissions_mode=0o600,
-                             directory_permissions_mode=0o700)
+    return _IncidentStorage("private", file_permissions_mode=0o600, directory_permissions_mode=0o700)
 
 
 def public_media_storage() -> FileSystemStorage:
-    return FileSystemStorage(location=_root() / "public", base_url=None)
+    return _IncidentStorage("public")

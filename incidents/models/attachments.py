@@ -10,8 +10,8 @@ from .incidents import Incident
 
 
 def _original_path(instance, filename: str) -> str:
-    # The name the citizen's device gave the file is kept in original_name, never in the path.
-    return f"{timezone.now():%Y/%m}/{instance.incident_id}/{instance.sha256 or 'file'}"
+    # Intake names the file <sha256>.<sniffed ext>; the name the citizen's device gave it stays in original_name.
+    return f"{timezone.now():%Y/%m}/{instance.incident_id}/{filename}"
 
 
 class IncidentMedia(models.Model):

@@ -79,6 +79,8 @@ class Incident(models.Model):
     reporter_email = models.EmailField(blank=True, default="")
     reporter_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="reported_incidents")
+    # SHA-256 of the key handed to the reporter once, at submission: it lets them reopen and rate without an account.
+    reporter_key_digest = models.CharField(max_length=64, blank=True, default="")
     # The staff member who recorded it (hotline operator), or the API token's owner.
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="recorded_incidents")
@@ -116,6 +118,12 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("dispatch_incident", "Can triage, assign, reject, merge and close any incident"),
+            ("handle_incident", "Can work on the incidents of one's own agency"),
+            ("view_reporter", "Can see the reporter's name, phone and email (each view is logged)"),
+            ("record_call", "Can record hotline calls"),
+        ]
         indexes = [
             models.Index(fields=["status", "deadline"]),
             models.Index(fields=["agency", "status"]),

@@ -13,7 +13,8 @@ class RoutingRuleQuerySet(models.QuerySet):
 
 class RoutingRule(models.Model):
     """Reports of `category` (any, when empty) inside `admin_unit` or `area` (anywhere, when both are empty)
-    go to `agency`. The highest priority wins; among equals, the smaller area."""
+    go to `agency`. The highest priority wins; among equals, a rule of the category before one for any, then the
+    most specific area: drawn, commune, district, province, anywhere."""
 
     name = models.CharField(max_length=200, blank=True, default="")
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="rules")

@@ -30,11 +30,19 @@ _LAYER_MODELS = ("layer", "landparcel", "planzone", "plandecision", "networknode
 _VIEW_LAYERS = {f"layers.view_{model}" for model in _LAYER_MODELS}
 _EDIT_LAYERS = {f"layers.{verb}_{model}" for model in _LAYER_MODELS for verb in ("add", "change", "delete")}
 
+# Incidents: agency staff work on their own agency's reports (object rule in incidents.access); dispatchers
+# triage, assign and record hotline calls for all. Both may see reporters' contacts, and each look is logged.
+_HANDLE_INCIDENTS = {"incidents.view_incident", "incidents.handle_incident", "incidents.view_reporter",
+                     "incidents.view_category"}
+_DISPATCH_INCIDENTS = {*_HANDLE_INCIDENTS, "incidents.dispatch_incident", "incidents.record_call",
+                       "incidents.view_routingrule", "incidents.add_routingrule", "incidents.change_routingrule",
+                       "incidents.delete_routingrule"}
+
 # role -> "app_label.codename" permissions. An unknown name is an error, not a silent skip.
 ROLES: dict[str, set[str]] = {
     CITIZEN: set(),
-    DISPATCHER: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS},
-    AGENCY_STAFF: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS},
+    DISPATCHER: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS, *_DISPATCH_INCIDENTS},
+    AGENCY_STAFF: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS, *_HANDLE_INCIDENTS},
     PLANNER: {"layers.view_adminunit", *_VIEW_LAYERS},
     DATA_STEWARD: {
         *_VIEW_LAYERS, *_EDIT_LAYERS,

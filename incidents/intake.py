@@ -1,0 +1,272 @@
+"""The one way a report comes in, whatever the channel: check everything, then store it whole.
+
+Web form, app API, hotline console, Open311 and (later) camera violations all build a `Report` and call
+`do_submit_incident`. Checks run before the first write; the incident, its first events, its media rows
+and its receipt are one transaction, and media processing is queued only once that has committed.
+"""
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portal.errors import InvalidInput
+
+from . import events
+from .changes import announce_change
+from .conf import conf
+from .errors import TextTooLong, UnknownCategory
+from .geolocation import Location, locate, point_from
+from .models import Category, Channel, Incident, IncidentMedia, Status
+from .notifications import queue_receipt
+from .routing import Route, route
+from .uploads import CheckedUpload, check_uploads
+from .workdays import deadline_for
+
+__all__ = ["Report", "CheckedReport", "check_report", "do_submit_incident", "clean_text", "new_tracking_code",
+           "reporter_key_digest", "store_media", "check_category"]
+
+# C0 controls but tab and newlines: PostgreSQL refuses NUL in text, the rest only garble what staff read.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PHONE = re.compile(r"^\+?[0-9 .()\-]{6,30}$")
+# No 0/O, 1/I/L: codes are read over the phone.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+@dataclass
+class Report:
+    """What any channel hands in. Strings are raw user input; checking cleans them."""
+
+    category: str
+    description: str
+    channel: str
+    lon: float | str | None = None
+    lat: float | str | None = None
+    address: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_email: str = ""
+    reporter_user: object = None
+    recorded_by: object = None
+    attributes: dict = field(default_factory=dict)
+    media_url: str = ""
+    extra: dict = field(default_factory=dict)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CheckedReport:
+    report: Report
+    category: Category
+    location: Location
+    description: str
+    address: str
+    reporter_name: str
+    reporter_phone: str
+    reporter_email: str
+    attributes: dict
+    uploads: tuple[CheckedUpload, ...]
+
+
+def clean_text(value, *, field: str, limit: int, required: bool = False) -> str:
+    text = _CONTROL.sub("", str(value or "")).strip()
+    if required and not text:
+        raise InvalidInput(f"{field} is required.", code="required", field=field)
+    if len(text) > limit:
+        raise TextTooLong(field=field, limit=limit)
+    return text
+
+
+def check_category(code: str, *, field: str = "category") -> Category:
+    code = str(code or "").strip()
+    if not code:
+        raise InvalidInput("Choose a category.", code="required", field=field)
+    category = Category.objects.active().filter(code=code).first()
+    if category is None:
+        raise UnknownCategory(code[:60], field=field)
+    return category
+
+
+def check_attributes(category: Category, given: dict, *, field: str = "attribute") -> dict:
+    """The answers to the category's questions: required ones present, list answers among the listed keys."""
+    answers = {}
+    given = {str(k): v for k, v in (given or {}).items()}
+    for attribute in category.attributes.all():
+        if not attribute.variable:
+            continue
+        value = given.pop(attribute.code, None)
+        name = f"{field}[{attribute.code}]"
+        values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+        values = [clean_text(v, field=name, limit=1000) for v in values]
+        values = [v for v in values if v]
+        if not values:
+            if attribute.required:
+                raise InvalidInput(f"{attribute.description}: an answer is required.", code="required", field=name)
+            continue
+        if attribute.datatype == "number":
+            try:
+                values = [float(v) for v in values]
+            except ValueError:
+                raise InvalidInput(f"{attribute.description}: a number is expected.", field=name) from None
+        if attribute.datatype in ("singlevaluelist", "multivaluelist"):
+            unknown = [v for v in values if v not in attribute.value_keys()]
+            if unknown:
+                raise InvalidInput(f"{attribute.description}: {unknown[0]!r} is not one of the choices.",
+                                   field=name)
+        if attribute.datatype != "multivaluelist" and len(values) > 1:
+            raise InvalidInput(f"{attribute.description}: one answer only.", field=name)
+        answers[attribute.code] = values if attribute.datatype == "multivaluelist" else values[0]
+    if given:
+        raise InvalidInput(f"{category.code} has no question {sorted(given)[0]!r}.", code="unknown_attribute",
+                           field=f"{field}[{sorted(given)[0]}]"[:100])
+    return answers
+
+
+def check_contact(report: Report) -> tuple[str, str, str]:
+    name = clean_text(report.reporter_name, field="reporter_name", limit=200)
+    phone = clean_text(report.reporter_phone, field="reporter_phone", limit=30)
+    email = clean_text(report.reporter_email, field="reporter_email", limit=254)
+    if phone and not _PHONE.match(phone):
+        raise InvalidInput("The phone number may hold digits, spaces and + - . ( ) only.", field="reporter_phone")
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            raise InvalidInput("The email address is not valid.", field="reporter_email") from None
+    return name, phone, email
+
+
+def check_report(report: Report, uploads=()) -> CheckedReport:
+    """Every refusal a report can meet, before anything is written."""
+    if report.channel not in Channel.values:
+        raise InvalidInput(f"Unknown channel {report.channel!r}.", field="channel")
+    category = check_category(report.category)
+    description = clean_text(report.description, field="description", limit=conf.MAX_DESCRIPTION, required=True)
+    address = clean_text(report.address, field="address", limit=conf.MAX_ADDRESS)
+    name, phone, email = check_contact(report)
+    attributes = check_attributes(category, report.attributes)
+    media_url = clean_text(report.media_url, field="media_url", limit=2000)
+    report.media_url = media_url
+    location = locate(point_from(report.lon, report.lat))
+    checked = tuple(check_uploads(uploads))
+    return CheckedReport(report=report, category=category, location=location, description=description,
+                         address=address, reporter_name=name, reporter_phone=phone, reporter_email=email,
+                         attributes=attributes, uploads=checked)
+
+
+def new_tracking_code() -> str:
+    body = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"NT-{body[:4]}-{body[4:]}"
+
+
+def _insert(incident: Incident) -> None:
+    # 31^8 codes: a clash is rare, but possible; retry with a fresh one inside a savepoint.
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                incident.save(force_insert=True)
+            return
+        except IntegrityError as exc:
+            if "tracking_code" not in str(exc):
+                raise
+            incident.tracking_code = new_tracking_code()
+    raise RuntimeError("no free tracking code after 5 tries")
+
+
+def _attach(incident: Incident, uploads: tuple[CheckedUpload, ...], *, purpose: str, uploaded_by=None,
+            event=None, saved: list) -> list[IncidentMedia]:
+    rows = []
+    for upload in uploads:
+        location = upload.info.location
+        media = IncidentMedia(
+            incident=incident, purpose=purpose, kind=upload.info.kind, content_type=upload.info.mime,
+            size_bytes=upload.size, sha256=upload.sha256, original_name=upload.name, width=upload.info.width,
+            height=upload.info.height, duration_s=upload.info.duration_s, uploaded_by=uploaded_by, event=event,
+            exif_lon=location.lon if location else None, exif_lat=location.lat if location else None)
+        media.original.save(f"{upload.sha256}.{upload.info.ext}", upload.file, save=False)
+        saved.append(media.original)
+        media.save(force_insert=True)
+        rows.append(media)
+    return rows
+
+
+def queue_processing(media_ids: list[int]) -> None:
+    """After commit: each file to the media worker. The report is stored whatever happens to this."""
+    if not media_ids:
+        return
+
+    def send():
+        from .media_tasks import process_media
+
+        for media_id in media_ids:
+            process_media.delay(media_id)
+
+    transaction.on_commit(send)
+
+
+def store_media(incident: Incident, uploads, *, purpose: str, uploaded_by=None, event=None) -> list[IncidentMedia]:
+    """Media rows and files inside the caller's transaction; files are removed again if it rolls back."""
+    saved: list = []
+    try:
+        rows = _attach(incident, tuple(uploads), purpose=purpose, uploaded_by=uploaded_by, event=event, saved=saved)
+    except BaseException:
+        _remove(saved)
+        raise
+    queue_processing([row.pk for row in rows])
+    return rows
+
+
+def _remove(files) -> None:
+    for stored in files:
+        if stored.name:
+            stored.storage.delete(stored.name)
+
+
+def reporter_key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def do_submit_incident(checked: CheckedReport) -> Incident:
+    """Store a checked report: the incident routed and given its deadline, its first events, media, receipt.
+
+    The returned incident carries `reporter_key`, shown to the reporter once: with the tracking code it
+    lets them reopen and rate the report without an account. Only its digest is stored."""
+    report, category = checked.report, checked.category
+    now = report.created_at or timezone.now()
+    loc = checked.location
+    routed: Route = route(category, loc)
+    incident = Incident(
+        tracking_code=new_tracking_code(), category=category, description=checked.description, geom=loc.point,
+        address=checked.address, channel=report.channel, reporter_name=checked.reporter_name,
+        reporter_phone=checked.reporter_phone, reporter_email=checked.reporter_email,
+        reporter_user=report.reporter_user, recorded_by=report.recorded_by, province=loc.province,
+        district=loc.district, commune=loc.commune, street_name=loc.street_name[:255], agency=routed.agency,
+        status=Status.SUBMITTED if routed.to_triage else Status.ASSIGNED,
+        deadline=deadline_for(now, category.deadline_days), public=category.public_by_default,
+        attributes=checked.attributes, media_url=report.media_url, extra=report.extra, created_at=now)
+    incident.reporter_key = secrets.token_urlsafe(18)
+    incident.reporter_key_digest = reporter_key_digest(incident.reporter_key)
+    saved: list = []
+    try:
+        with transaction.atomic():
+            _insert(incident)
+            events.submitted_event(incident=incident, actor=report.recorded_by or report.reporter_user,
+                                   channel=report.channel, routed_by=routed.reason)
+            if not routed.to_triage:
+                events.assigned_event(incident=incident, actor=None, from_status=Status.SUBMITTED,
+                                      agency=routed.agency, reason=routed.reason)
+            rows = _attach(incident, checked.uploads, purpose=IncidentMedia.Purpose.REPORT,
+                           uploaded_by=report.reporter_user, saved=saved)
+            queue_receipt(incident)
+            queue_processing([row.pk for row in rows])
+            announce_change(incident, "created")
+    except BaseException:
+        _remove(saved)
+        raise
+    return incident
