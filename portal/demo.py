@@ -15,7 +15,7 @@ from portal.accounts.models import OrgUnit, User
 from portal.accounts.roles import ADMINISTRATOR, ROLES, sync_roles
 from portal.accounts.services import do_create_user
 
-__all__ = ["load_admin_units", "load_org_units", "create_demo_users", "load_demo_layers"]
+__all__ = ["load_admin_units", "load_org_units", "create_demo_users", "load_demo_layers", "load_basemap"]
 
 DEMO_PROVINCE = "Ninh Thuận"
 
@@ -76,13 +76,15 @@ def load_demo_layers(data_dir: Path, log: Callable[[str], None], *, parcels: int
 
     from django.core.files.base import ContentFile
 
+    from fixtures.demo_basemap import BASEMAP_LAYERS, write_basemap
     from fixtures.demo_catalog import DEMO_LAYERS
     from fixtures.demo_province import decision_pdf, generate, write_geopackage
     from layers.importing import ImportOptions, import_file
     from layers.models import Layer, PlanDecision
 
-    if Layer.objects.filter(slug__in=[entry["slug"] for entry in DEMO_LAYERS], version__gt=1).count() == len(
-            DEMO_LAYERS):
+    streets_entry = next(entry for entry in BASEMAP_LAYERS if entry["slug"] == "nen-duong-pho-mau")
+    slugs = [entry["slug"] for entry in DEMO_LAYERS] + [streets_entry["slug"]]
+    if Layer.objects.filter(slug__in=slugs, version__gt=1).count() == len(slugs):
         return False
     demo = generate(parcels=parcels, boundaries_dir=data_dir / "boundaries")
     for decision in demo.plan_decisions:
@@ -101,5 +103,47 @@ def load_demo_layers(data_dir: Path, log: Callable[[str], None], *, parcels: int
             fields["owner"] = OrgUnit.objects.filter(code=entry["owner_code"]).first()
             layer, _ = Layer.objects.update_or_create(slug=entry["slug"], defaults=fields)
             report = import_file(layer, gpkg, ImportOptions(source_layer=kind))
+            log(f"{layer.slug}: {report.created + report.updated} features (v{report.version})")
+        # The streets the parcels were laid along are the basemap's roads in Phan Rang (no OSM extract there).
+        streets = Path(tmp) / "streets.gpkg"
+        write_basemap(_street_frames(demo.streets), streets)
+        layer, _ = Layer.objects.update_or_create(slug=streets_entry["slug"], defaults={
+            k: v for k, v in streets_entry.items() if k != "slug"})
+        report = import_file(layer, streets, ImportOptions(source_layer="demo_streets"))
+        log(f"{layer.slug}: {report.created + report.updated} features (v{report.version})")
+    return True
+
+
+def _street_frames(streets):
+    from fixtures.demo_basemap import street_frame
+
+    return {"demo_streets": street_frame(streets)}
+
+
+def load_basemap(osm_dir: Path, log: Callable[[str], None]) -> bool:
+    """The basemap's catalog layers; OSM extracts imported through the importer. False if already there."""
+    import tempfile
+
+    from fixtures.demo_basemap import BASEMAP_LAYERS, basemap_frames, write_basemap
+    from layers.importing import ImportOptions, import_file
+    from layers.models import Layer
+
+    done = True
+    for entry in BASEMAP_LAYERS:
+        if entry["kind"].startswith("admin_"):  # shows AdminUnit: nothing to import
+            Layer.objects.update_or_create(slug=entry["slug"], defaults={k: v for k, v in entry.items() if k != "slug"})
+        elif entry["slug"] != "nen-duong-pho-mau":  # the demo streets come with the demo province
+            done &= Layer.objects.filter(slug=entry["slug"], version__gt=1).exists()
+    if done:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        gpkg = Path(tmp) / "basemap.gpkg"
+        write_basemap(basemap_frames(osm_dir), gpkg)
+        for entry in BASEMAP_LAYERS:
+            if entry["kind"].startswith("admin_") or entry["slug"] == "nen-duong-pho-mau":
+                continue
+            layer, _ = Layer.objects.update_or_create(slug=entry["slug"], defaults={
+                k: v for k, v in entry.items() if k != "slug"})
+            report = import_file(layer, gpkg, ImportOptions(source_layer=entry["kind"]))
             log(f"{layer.slug}: {report.created + report.updated} features (v{report.version})")
     return True

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from layers.errors import LayersError
-from portal.demo import create_demo_users, load_admin_units, load_demo_layers, load_org_units
+from portal.demo import create_demo_users, load_admin_units, load_basemap, load_demo_layers, load_org_units
 
 
 class Command(BaseCommand):
@@ -21,6 +21,10 @@ class Command(BaseCommand):
         except (LayersError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from exc
         load_org_units()
+        try:
+            load_basemap(settings.SHARED_DATA_DIR / "osm", self.stdout.write)
+        except (LayersError, FileNotFoundError) as exc:
+            raise CommandError(str(exc)) from exc
         started = time.perf_counter()
         if load_demo_layers(settings.SHARED_DATA_DIR, self.stdout.write, parcels=opts["parcels"]):
             self.stdout.write(f"demo layers loaded in {time.perf_counter() - started:.1f} s")
