@@ -18,8 +18,10 @@ CACHE = ROOT / ".data" / "bench"
 
 def _pg_conninfo(url: str) -> str:
     parts = urlsplit(url)
-    return (f"host={parts.hostname} port={parts.port or 5432} dbname={parts.path.lstrip('/')} "
-            f"user={unquote(parts.username or '')} password={unquote(parts.password or '')}")
+    info = (f"host={parts.hostname} port={parts.port or 5432} dbname={parts.path.lstrip('/')} "
+            f"user={unquote(parts.username or '')}")
+    # An empty "password=" swallows what follows it in libpq's parser; trust auth needs none.
+    return info + (f" password={unquote(parts.password)}" if parts.password else "")
 
 
 def parcels_file(count: int) -> Path:
