@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class GeoprocessingConfig(AppConfig):
+    """Thin Django adapters (API, pages, issued planning sheets) around the framework-free spatial core."""
+
+    name = "geoprocessing"
+    verbose_name = "Geoprocessing"

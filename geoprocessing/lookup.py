@@ -1,0 +1,278 @@
+"""The citizen's planning lookup: find a parcel (by a point or by its numbers) and say what the plan holds for it.
+
+Every figure of the answer names where it comes from: zones carry their decision (number, date, scale),
+networks and canals their layer. The plan is read "as of" a day: only zones whose decision was in force then.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from psycopg import Connection
+from pyproj import Transformer
+from pyproj.exceptions import CRSError, ProjError
+
+from .communes import CommuneSet, commune_with_links, resolve_communes
+from .errors import AmbiguousParcel, BadInput, NoParcelHere, OutsideArea, ParcelNotFound
+from .records import (
+    BuildingControls,
+    DecisionRef,
+    LandUse,
+    LayerRef,
+    NearbyIrrigation,
+    NearbyNetwork,
+    Parcel,
+    PlanningAnswer,
+    Scope,
+    ZoneShare,
+)
+from .sqlfiles import DEFAULT_TABLES, Tables, statement
+
+__all__ = [
+    "Corridors", "DEFAULT_DISTANCE_M", "MAX_DISTANCE_M", "to_wgs84", "from_wgs84", "parcel_at", "parcel_by_number",
+    "planning_answer", "number_variants",
+]
+
+DEFAULT_DISTANCE_M = 20.0
+MAX_DISTANCE_M = 200.0
+# Overlaps below this are slivers of zone and parcel edges drawn from different surveys, not a share of the plot.
+MIN_OVERLAP_M2 = 0.5
+MAX_NUMBER = 20
+
+
+@dataclass(frozen=True)
+class Corridors:
+    """Protection corridor widths in metres (hành lang bảo vệ). Defaults for the demo: the province's own
+    regulation sets them, and an adapter passes those instead."""
+
+    network: dict[str, float] = field(default_factory=lambda: {
+        "water": 3.0, "drainage": 3.0, "sewer": 3.0, "power": 1.5, "telecom": 1.0})
+    canal_by_level: dict[int, float] = field(default_factory=lambda: {1: 5.0, 2: 3.0, 3: 2.0})
+    canal_default: float = 2.0
+    work: float = 10.0
+
+
+DEFAULT_CORRIDORS = Corridors()
+
+
+def _check_lonlat(lon: float, lat: float) -> None:
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise BadInput(f"({lon}, {lat}) is not a WGS 84 longitude/latitude", field="lon")
+
+
+@lru_cache(maxsize=32)
+def _transformer(source: int, target: int) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def to_wgs84(x: float, y: float, srid: int) -> tuple[float, float]:
+    """(x, y) in EPSG:`srid` as WGS 84 lon/lat, transformed as the importer transforms files (pyproj)."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise BadInput("coordinates must be finite numbers", field="x")
+    if srid == 4326:
+        _check_lonlat(x, y)
+        return float(x), float(y)
+    try:
+        lon, lat = _transformer(srid, 4326).transform(x, y, errcheck=True)
+    except (CRSError, ProjError) as exc:
+        raise BadInput(f"({x}, {y}) cannot be placed on the earth from EPSG:{srid}: {exc}", field="x") from exc
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise BadInput(f"({x}, {y}) cannot be placed on the earth from EPSG:{srid}", field="x")
+    return float(lon), float(lat)
+
+
+def from_wgs84(lon: float, lat: float, srid: int) -> tuple[float, float]:
+    x, y = _transformer(4326, srid).transform(lon, lat)
+    return float(x), float(y)
+
+
+def parcel_at(conn: Connection, lon: float, lat: float, scope: Scope, *, tables: Tables = DEFAULT_TABLES) -> int:
+    """The id of the parcel under (lon, lat). Outside the province: OutsideArea; no parcel there: NoParcelHere."""
+    _check_lonlat(lon, lat)
+    with conn.cursor() as cur:
+        cur.execute(statement("parcel_at", tables), {"lon": lon, "lat": lat, "layers": list(scope.parcel_layers)})
+        row = cur.fetchone()
+        if row is not None:
+            return row[0]
+        if scope.province_ids:
+            cur.execute(statement("in_province", tables),
+                        {"lon": lon, "lat": lat, "province_ids": list(scope.province_ids)})
+            if not cur.fetchone()[0]:
+                raise OutsideArea(f"({lon:.6f}, {lat:.6f}) lies outside {scope.province_name or 'the province'}; "
+                                  f"this portal answers for {scope.province_name or 'the province'} only",
+                                  province=scope.province_name)
+        cur.execute(statement("parcel_nearest", tables), {"lon": lon, "lat": lat,
+                                                            "layers": list(scope.parcel_layers)})
+        nearest = cur.fetchone()
+    details = {}
+    if nearest is not None:
+        details["nearest"] = {"id": nearest[0], "sheet_no": nearest[1], "parcel_no": nearest[2],
+                              "distance_m": round(float(nearest[3]), 1)}
+    raise NoParcelHere(f"no parcel is recorded at ({lon:.6f}, {lat:.6f})", **details)
+
+
+def number_variants(text: str, what: str) -> list[str]:
+    """'05' and '5' name the same sheet: the text as given and, for digits, without leading zeros."""
+    value = (text or "").strip()
+    if not value or len(value) > MAX_NUMBER:
+        raise BadInput(f"{what} must be given (at most {MAX_NUMBER} characters)", field=what)
+    variants = {value}
+    if value.isdigit():
+        variants.add(str(int(value)))
+    return sorted(variants)
+
+
+def parcel_by_number(conn: Connection, commune: str, sheet_no: str, parcel_no: str, scope: Scope, *,
+                     tables: Tables = DEFAULT_TABLES) -> int:
+    """The parcel numbered (sheet, parcel) in the commune named `commune` — its name or code from before or
+    after the 2025 reorganisation. Unknown numbers raise ParcelNotFound with the nearest numbers that exist."""
+    sheets, parcels = number_variants(sheet_no, "sheet_no"), number_variants(parcel_no, "parcel_no")
+    communes = resolve_communes(conn, commune, tables=tables)
+    params = {"communes": list(communes.linked), "direct": list(communes.direct), "sheets": sheets,
+              "parcels": parcels, "layers": list(scope.parcel_layers)}
+    with conn.cursor() as cur:
+        cur.execute(statement("parcel_by_number", tables), params)
+        rows = cur.fetchall()
+        if not rows:
+            number = int(parcels[-1]) if parcels[-1].isdigit() and len(parcels[-1]) < 10 else None
+            cur.execute(statement("parcel_numbers_near", tables), {**params, "number": number})
+            near = cur.fetchall()
+    if not rows:
+        names = {unit_id: unit.name for unit_id, unit in communes.linked.items()}
+        suggestions = [{"commune": names.get(commune_id, ""), "sheet_no": s, "parcel_no": p, "why": why}
+                       for why, commune_id, s, p in near]
+        listed = ", ".join(f"sheet {s['sheet_no']} parcel {s['parcel_no']}" for s in suggestions[:5])
+        raise ParcelNotFound(
+            f"no parcel {parcel_no.strip()} on sheet {sheet_no.strip()} in {commune.strip()}"
+            + (f"; nearest: {listed}" if listed else ""), field="parcel_no", near_matches=suggestions)
+    return _one_parcel(rows, communes, sheet_no, parcel_no)
+
+
+def _one_parcel(rows: list[tuple[int, int, bool]], communes: CommuneSet, sheet_no: str, parcel_no: str) -> int:
+    # Registered in a commune named directly, else lying inside one's outline, else any linked commune: a 2009
+    # ward's sheets number its own parcels, whichever ward they were registered in after 2025.
+    for rank in (lambda r: r[1] in communes.direct, lambda r: r[2], lambda r: True):
+        best = [row for row in rows if rank(row)]
+        if best:
+            break
+    if len(best) == 1:
+        return best[0][0]
+    candidates = [{"id": pid, "commune": communes.linked[cid].name if cid in communes.linked else ""}
+                  for pid, cid, _inside in best]
+    names = sorted({c["commune"] for c in candidates})
+    raise AmbiguousParcel(
+        f"sheet {sheet_no.strip()} parcel {parcel_no.strip()} matches {len(best)} parcels in communes linked to "
+        f"{communes.asked!r} ({', '.join(names)}); name the commune it was registered in",
+        field="commune", candidates=candidates)
+
+
+def planning_answer(conn: Connection, parcel_id: int, *, scope: Scope, as_of: date,
+                    distance_m: float = DEFAULT_DISTANCE_M, corridors: Corridors = DEFAULT_CORRIDORS,
+                    tables: Tables = DEFAULT_TABLES) -> PlanningAnswer:
+    """Everything the plan says about one parcel on `as_of`, and the networks within `distance_m` of it."""
+    if not (0 < distance_m <= MAX_DISTANCE_M):
+        raise BadInput(f"distance_m must be above 0 and at most {MAX_DISTANCE_M:g}", field="distance_m")
+    with conn.cursor() as cur:
+        cur.execute(statement("parcel_detail", tables), {"parcel": parcel_id})
+        row = cur.fetchone()
+        if row is None or row[1] not in scope.parcel_layers:
+            raise ParcelNotFound(f"no parcel with id {parcel_id}", field="parcel")
+        commune = commune_with_links(conn, row[7], tables=tables) if row[7] is not None else None
+        parcel = _parcel(row, commune)
+        cur.execute(statement("zones_of_parcel", tables), {"parcel": parcel_id, "as_of": as_of,
+                                                           "zone_layers": list(scope.zone_layers)})
+        zone_rows = cur.fetchall()
+        networks: list[NearbyNetwork] = []
+        if scope.segment_layers:
+            cur.execute(statement("networks_near_parcel", tables), {
+                "parcel": parcel_id, "distance": distance_m, "segment_layers": list(scope.segment_layers)})
+            networks = [_network(r, scope, corridors) for r in cur.fetchall()]
+        irrigation: list[NearbyIrrigation] = []
+        if scope.canal_layers or scope.work_layers:
+            cur.execute(statement("irrigation_near_parcel", tables), {
+                "parcel": parcel_id, "distance": distance_m, "canal_layers": list(scope.canal_layers),
+                "work_layers": list(scope.work_layers)})
+            irrigation = [_irrigation(r, scope, corridors) for r in cur.fetchall()]
+    zones, notes = _zones(zone_rows, parcel.area_m2)
+    decisions = {z.decision.id: z.decision for z in zones}
+    if not zones:
+        notes.append(f"no plan zone in force on {as_of.isoformat()} covers this parcel")
+    return PlanningAnswer(parcel=parcel, as_of=as_of, distance_m=distance_m, zones=tuple(zones),
+                          decisions=tuple(sorted(decisions.values(), key=lambda d: (d.signed_on, d.number))),
+                          networks=tuple(networks), irrigation=tuple(irrigation), notes=tuple(notes))
+
+
+def _layer(row: tuple, at: int) -> LayerRef:
+    return LayerRef(*row[at:at + 5])
+
+
+def _land_use(code: str | None, name_vi: str | None, name_en: str | None) -> LandUse | None:
+    return LandUse(code, name_vi or "", name_en or "") if code else None
+
+
+def _parcel(row: tuple, commune) -> Parcel:
+    return Parcel(
+        id=row[0], layer=_layer(row, 1), ext_id=row[6], commune=commune, sheet_no=row[8], parcel_no=row[9],
+        legal_area_m2=row[10], area_m2=float(row[11] or 0.0), land_use=_land_use(row[12], row[13], row[14]),
+        address=row[15], point=(float(row[16]), float(row[17])), bbox=tuple(float(v) for v in row[18:22]),
+        geometry=json.loads(row[22]))
+
+
+def _zones(rows: list[tuple], parcel_area: float) -> tuple[list[ZoneShare], list[str]]:
+    zones, without_decision, not_in_force = [], 0, set()
+    for row in rows:
+        overlap = float(row[18] or 0.0)
+        if overlap < MIN_OVERLAP_M2:
+            continue
+        if row[19] is None:
+            without_decision += 1
+            continue
+        decision = DecisionRef(id=row[19], number=row[20], signed_on=row[21], authority=row[22], title=row[23],
+                               plan_level=row[24], status=row[25], effective_from=row[26], effective_to=row[27],
+                               has_document=bool(row[28]))
+        if not row[29]:
+            not_in_force.add(decision.number)
+            continue
+        zones.append(ZoneShare(
+            id=row[0], layer=_layer(row, 1), ext_id=row[6], zone_code=row[7], plan_level=row[8], function=row[9],
+            land_use=_land_use(row[10], row[11], row[12]),
+            controls=BuildingControls(max_density_pct=row[13], max_floors=row[14], max_height_m=row[15], far=row[16]),
+            zone_area_m2=float(row[17] or 0.0), overlap_m2=round(overlap, 2),
+            share_pct=round(min(100.0, 100.0 * overlap / parcel_area), 2) if parcel_area else 0.0,
+            decision=decision, geometry=json.loads(row[30])))
+    notes = []
+    if without_decision:
+        notes.append(f"{without_decision} zone(s) over this parcel name no approving decision and are not shown")
+    if not_in_force:
+        notes.append("zones of decisions not in force on that day are not shown: " + ", ".join(sorted(not_in_force)))
+    return zones, notes
+
+
+def _network(row: tuple, scope: Scope, corridors: Corridors) -> NearbyNetwork:
+    network, distance = row[0], float(row[13])
+    corridor = corridors.network.get(network, 1.0)
+    layer = _layer(row, 8)
+    detail = None
+    if layer.id in scope.detailed:
+        detail = {"id": row[1], "ext_id": row[2], "diameter_mm": row[3], "section": row[4], "depth_m": row[5],
+                  "material": row[6], "condition": row[7]}
+    return NearbyNetwork(network=network, distance_m=round(distance, 2), corridor_m=corridor,
+                         within_corridor=distance <= corridor, count=int(row[14]), layer=layer, detail=detail)
+
+
+def _irrigation(row: tuple, scope: Scope, corridors: Corridors) -> NearbyIrrigation:
+    kind, distance, level = row[0], float(row[13]), row[4]
+    corridor = corridors.canal_by_level.get(level, corridors.canal_default) if kind == "canal" else corridors.work
+    layer = _layer(row, 8)
+    detail = None
+    if layer.id in scope.detailed:
+        detail = {"id": row[1], "ext_id": row[2]}
+        detail.update({"lining": row[6], "capacity_m3s": row[7]} if kind == "canal"
+                      else {"status": row[6], "capacity_m3h": row[7]})
+    return NearbyIrrigation(kind=kind, name=(row[3] or "") if detail else "", distance_m=round(distance, 2),
+                            corridor_m=corridor, within_corridor=distance <= corridor, layer=layer, level=level,
+                            work_kind=row[5], detail=detail)

@@ -1,0 +1,41 @@
+"""The core's SQL, kept in geoprocessing/sql/*.sql: values are bound parameters (%(name)s) and tables are
+written {like_this}, filled in with psycopg.sql.Identifier from a Tables record (the adapter builds it from
+the layer registry; the defaults are the layers app's tables)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+from psycopg import sql
+
+__all__ = ["Tables", "DEFAULT_TABLES", "statement"]
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+@dataclass(frozen=True)
+class Tables:
+    parcels: str = "layers_landparcel"
+    zones: str = "layers_planzone"
+    decisions: str = "layers_plandecision"
+    land_use: str = "layers_landusecode"
+    admin_units: str = "layers_adminunit"
+    successions: str = "layers_adminunitsuccession"
+    nodes: str = "layers_networknode"
+    segments: str = "layers_networksegment"
+    works: str = "layers_irrigationwork"
+    canals: str = "layers_canal"
+    irrigated_areas: str = "layers_irrigatedarea"
+    layers: str = "layers_layer"
+
+
+DEFAULT_TABLES = Tables()
+
+
+@lru_cache(maxsize=256)
+def statement(name: str, tables: Tables = DEFAULT_TABLES) -> sql.Composed:
+    """The statement in sql/<name>.sql with its {table} names quoted as identifiers."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return sql.SQL(text).format(**{f.name: sql.Identifier(getattr(tables, f.name)) for f in fields(tables)})
