@@ -21,7 +21,7 @@ from portal.errors import InvalidInput
 from . import events
 from .changes import announce_change
 from .conf import conf
-from .errors import TextTooLong, UnknownCategory
+from .errors import NoLocation, TextTooLong, UnknownCategory
 from .geolocation import Location, locate, point_from
 from .models import Category, Channel, Incident, IncidentMedia, Status
 from .notifications import queue_receipt
@@ -64,7 +64,7 @@ class Report:
 class CheckedReport:
     report: Report
     category: Category
-    location: Location
+    location: Location | None
     description: str
     address: str
     reporter_name: str
@@ -142,8 +142,9 @@ def check_contact(report: Report) -> tuple[str, str, str]:
     return name, phone, email
 
 
-def check_report(report: Report, uploads=()) -> CheckedReport:
-    """Every refusal a report can meet, before anything is written."""
+def check_report(report: Report, uploads=(), *, need_location: bool = True) -> CheckedReport:
+    """Every refusal a report can meet, before anything is written. Without `need_location` (a hotline call
+    whose caller will drop a pin later) a missing place is allowed; a given one is still checked."""
     if report.channel not in Channel.values:
         raise InvalidInput(f"Unknown channel {report.channel!r}.", field="channel")
     category = check_category(report.category)
@@ -153,7 +154,8 @@ def check_report(report: Report, uploads=()) -> CheckedReport:
     attributes = check_attributes(category, report.attributes)
     media_url = clean_text(report.media_url, field="media_url", limit=2000)
     report.media_url = media_url
-    location = locate(point_from(report.lon, report.lat))
+    unplaced = report.lon in (None, "") and report.lat in (None, "")
+    location = None if unplaced and not need_location else locate(point_from(report.lon, report.lat))
     checked = tuple(check_uploads(uploads))
     return CheckedReport(report=report, category=category, location=location, description=description,
                          address=address, reporter_name=name, reporter_phone=phone, reporter_email=email,
@@ -238,6 +240,8 @@ def do_submit_incident(checked: CheckedReport) -> Incident:
     The returned incident carries `reporter_key`, shown to the reporter once: with the tracking code it
     lets them reopen and rate the report without an account. Only its digest is stored."""
     report, category = checked.report, checked.category
+    if checked.location is None:
+        raise NoLocation()
     now = report.created_at or timezone.now()
     loc = checked.location
     routed: Route = route(category, loc)

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
 
 from geoprocessing.planning_api import router as planning_router
+from incidents.api import router as incidents_router
 from layers.api import router as admin_units_router
 from layers.catalog_api import router as layers_router
 from layers.imports_api import router as imports_router
@@ -65,4 +66,5 @@ api.add_router("/rasters/", rasters_router, tags=["rasters"])
 api.add_router("/layers/", layers_router, tags=["layers"])
 api.add_router("/imports/", imports_router, tags=["imports"])
 api.add_router("/map/", map_router, tags=["map"])
+api.add_router("/incidents/", incidents_router, tags=["incidents"])
 api.add_router("/planning/", planning_router, tags=["planning lookup"])

@@ -18,6 +18,8 @@ urlpatterns = [
     path("layers/", include("layers.urls")),
     path("ogcapi/", include("layers.ogcapi.urls")),
     path("tiles/", include("layers.tiles.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("open311/v2/", include("incidents.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

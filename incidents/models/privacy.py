@@ -40,17 +40,23 @@ class Follower(models.Model):
 
 
 class PinDropLink(models.Model):
-    """A one-time link a hotline operator sends a caller who cannot say where the problem is."""
+    """A one-time link a hotline operator sends a caller who cannot say where the problem is.
 
-    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="pin_drop_links")
+    The call is kept as a draft (category, description, contact) until the caller drops the pin: only
+    then does intake create the incident, so an unlocated report never half-exists."""
+
     digest = models.CharField(max_length=64, unique=True)  # SHA-256 of the key in the link
+    draft = models.JSONField(default=dict, help_text="the report as the operator recorded it, without a place")
+    sent_to = models.CharField(max_length=254, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    incident = models.OneToOneField("incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="pin_drop_link")
 
     def __str__(self) -> str:
-        return f"pin-drop for {self.incident_id}"
+        return f"pin-drop link {self.pk}"
 
     @property
     def usable(self) -> bool:

@@ -55,3 +55,32 @@ def water_staff(orgs):
 @pytest.fixture
 def roads_staff(orgs):
     return _user("roads", "agency_staff", orgs["roads"])
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):
+    """Each test starts with no public writes counted against the test client's address."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter("portal:ratelimit:incident-*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def ticket():
+    import time
+
+    from incidents.spam import issue_ticket
+
+    return issue_ticket(now=time.time() - 30)
+
+
+@pytest.fixture
+def token_for():
+    from portal.accounts.services import do_issue_token
+
+    def make(user) -> str:
+        return do_issue_token(user=user, name="test").key
+
+    return make

@@ -1,0 +1,105 @@
+"""From an HTTP request to a Report: the same reading for the API (JSON or multipart) and the web form,
+with the public-write guards (rate limit per IP, spam trap) for callers who are not logged in."""
+
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest
+
+from portal.errors import BodyTooLarge, InvalidInput
+
+from .access import is_agency_staff, is_dispatcher
+from .conf import conf
+from .intake import Report, check_report, do_submit_incident
+from .models import Channel, Incident
+from .spam import HONEYPOT_FIELD, check_not_spam, check_rate, record_rate
+
+__all__ = ["read_body", "report_from", "submit_from_request", "max_request_bytes", "APP_CHANNELS"]
+
+# Channels an authenticated integration may name (a Zalo or Messenger bot, the citizen app).
+APP_CHANNELS = {Channel.API, Channel.APP, Channel.ZALO, Channel.MESSENGER}
+_FIELDS = ("category", "description", "lon", "lat", "address", "reporter_name", "reporter_phone", "reporter_email")
+
+
+def max_request_bytes() -> int:
+    return conf.MAX_VIDEO_BYTES + (conf.MAX_FILES - 1) * conf.MAX_PHOTO_BYTES + 2**20
+
+
+def read_body(request: HttpRequest) -> tuple[dict, list]:
+    """(fields, files) of a JSON or multipart/form-encoded request."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > max_request_bytes():
+        raise BodyTooLarge(f"The request is {length / 2**20:.0f} MB; at most {max_request_bytes() / 2**20:.0f} MB.")
+    try:
+        if request.content_type == "application/json":
+            try:
+                data = json.loads(request.body or b"{}")
+            except ValueError as exc:
+                raise InvalidInput(f"The body is not valid JSON: {exc}", field="body") from exc
+            if not isinstance(data, dict):
+                raise InvalidInput("The body must be a JSON object.", field="body")
+            return data, []
+        data = {key: request.POST.get(key) for key in request.POST}
+        data["attributes"] = _form_attributes(request.POST)
+        return data, request.FILES.getlist("media")
+    except RequestDataTooBig as exc:
+        raise BodyTooLarge() from exc
+
+
+def _form_attributes(post) -> dict:
+    """attribute[code]=value fields (Open311's way, and the form's), or one JSON `attributes` field."""
+    found = {}
+    for key in post:
+        if key.startswith("attribute[") and key.endswith("]"):
+            values = post.getlist(key)
+            found[key[10:-1]] = values if len(values) > 1 else values[0]
+    if post.get("attributes"):
+        try:
+            given = json.loads(post["attributes"])
+        except ValueError as exc:
+            raise InvalidInput("attributes must be a JSON object.", field="attributes") from exc
+        if not isinstance(given, dict):
+            raise InvalidInput("attributes must be a JSON object.", field="attributes")
+        found.update(given)
+    return found
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        raise InvalidInput("Expected text, not a list or object.", field="body")
+    return str(value)
+
+
+def report_from(data: dict, *, channel: str) -> Report:
+    for name in ("lon", "lat"):
+        if isinstance(data.get(name), dict | list | bool):
+            raise InvalidInput(f"{name} must be a number.", field=name)
+    attributes = data.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise InvalidInput("attributes must be an object of answers.", field="attributes")
+    values = {name: _text(data.get(name)) for name in _FIELDS if name not in ("lon", "lat")}
+    return Report(channel=channel, lon=data.get("lon"), lat=data.get("lat"), attributes=attributes, **values)
+
+
+def submit_from_request(request: HttpRequest, *, data: dict, files: list, channel: str) -> Incident:
+    """Anonymous callers pass the rate limit and the spam trap first; logged-in citizens report as themselves,
+    staff integrations record on the citizen's behalf."""
+    user = getattr(request, "user", None)
+    anonymous = user is None or not user.is_authenticated
+    if anonymous:
+        check_rate(request)
+        record_rate(request)  # every attempt counts, refused ones too: a flood of bad posts is still a flood
+        check_not_spam(honeypot=_text(data.get(HONEYPOT_FIELD)), ticket=_text(data.get("ticket")))
+    report = report_from(data, channel=channel)
+    if not anonymous:
+        if is_dispatcher(user) or is_agency_staff(user):
+            report.recorded_by = user
+        else:
+            report.reporter_user = user
+            report.reporter_email = report.reporter_email or user.email
+    return do_submit_incident(check_report(report, files))
