@@ -39,7 +39,7 @@ _NOTE_LIMIT = 5000
 
 def _locked(incident: Incident) -> Incident:
     # Two dispatchers acting at once see each other's result, never interleave.
-    return Incident.objects.select_for_update().select_related("category", "agency").get(pk=incident.pk)
+    return Incident.objects.select_for_update(of=("self",)).select_related("category", "agency").get(pk=incident.pk)
 
 
 def _check(action: str, incident: Incident) -> None:
