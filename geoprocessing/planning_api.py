@@ -3,17 +3,21 @@ the decisions' documents; planning information sheets and their verification."""
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.http import content_disposition_header
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from layers.models import PlanDecision
 from portal.accounts.auth import public_access
 from portal.errors import NotFound
+from portal.ratelimit import client_ip
 
 from .adapters import core_errors, lookup_scope, province, raw_connection, tables
 from .communes import search_communes
-from .schemas import AnswerOut, CommuneHitOut, LookupQuery
-from .selectors import parcel_answer, planning_answer_for
+from .models import PlanningSheet
+from .schemas import AnswerOut, CommuneHitOut, LookupQuery, SheetIn, SheetOut, VerifyOut
+from .selectors import parcel_answer, planning_answer_for, sheet_currency
+from .services import SHEET_LIMIT, check_sheet_rate, do_issue_sheet
 
 __all__ = ["router"]
 
@@ -47,4 +51,48 @@ def decision_document(request, decision_id: int):
     name = decision.number.replace("/", "-") + ".pdf"
     response = FileResponse(decision.document.open("rb"), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, name)
+    return response
+
+
+def _verify_url(request, code: str) -> str:
+    return request.build_absolute_uri(reverse("planning:verify", kwargs={"code": code}))
+
+
+def _sheet_out(request, sheet: PlanningSheet) -> dict:
+    return {**{f: getattr(sheet, f) for f in ("code", "issued_at", "as_of", "layer_slug", "layer_version",
+                                               "parcel_ext_id", "commune_name", "sheet_no", "parcel_no",
+                                               "pdf_sha256", "answer_sha256")},
+            "pdf_url": reverse("api:planning_sheet_pdf", kwargs={"code": sheet.code}),
+            "verify_url": _verify_url(request, sheet.code)}
+
+
+@router.post("/sheets", response={201: SheetOut}, summary="Issue a planning information sheet (PDF) for a parcel")
+@core_errors
+def issue_sheet(request, body: SheetIn):
+    check_sheet_rate(request)
+    SHEET_LIMIT.record(client_ip(request))  # every attempt counts, so failures cannot be retried without end
+    sheet = do_issue_sheet(parcel_id=body.parcel_id, day=body.date, distance_m=body.distance_m,
+                           verify_url_for=lambda code: _verify_url(request, code))
+    return Status(201, _sheet_out(request, sheet))
+
+
+def _sheet(code: str) -> PlanningSheet:
+    sheet = PlanningSheet.objects.filter(code=code.strip().upper()).first()
+    if sheet is None:
+        raise NotFound("No planning sheet was issued with this code.")
+    return sheet
+
+
+@router.get("/sheets/{code}", response=VerifyOut, summary="Check a planning sheet by its verification code")
+def verify_sheet(request, code: str):
+    sheet = _sheet(code)
+    return {**_sheet_out(request, sheet), "answer": sheet.answer, "current": sheet_currency(sheet)}
+
+
+@router.get("/sheets/{code}/pdf", url_name="planning_sheet_pdf", summary="The PDF of an issued planning sheet")
+def sheet_pdf(request, code: str):
+    sheet = _sheet(code)
+    response = FileResponse(sheet.pdf.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"phieu-thong-tin-quy-hoach-{sheet.code}.pdf")
     return response

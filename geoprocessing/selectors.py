@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+
+from layers.models import LandParcel
 
 from . import lookup
 from .adapters import lookup_scope, raw_connection, tables
-from .errors import BadInput
+from .answers import answer_digest, answer_json
+from .errors import BadInput, GeoprocessingError
 from .records import PlanningAnswer, Scope
 
-__all__ = ["ALLOWED_SRIDS", "find_parcel", "planning_answer_for", "parcel_answer"]
+__all__ = ["ALLOWED_SRIDS", "find_parcel", "planning_answer_for", "parcel_answer", "sheet_currency"]
 
 # WGS 84, VN-2000 geographic, VN-2000 / UTM 48N and 49N, and the VN-2000 / TM-3 zones (EPSG:9205–9218).
 ALLOWED_SRIDS = frozenset({4326, 4756, 3405, 3406, *range(9205, 9219)})
@@ -50,3 +54,17 @@ def parcel_answer(parcel_id: int, scope: Scope, *, day: date | None, distance_m:
 def planning_answer_for(user, q) -> PlanningAnswer:
     scope = lookup_scope(user)
     return parcel_answer(find_parcel(q, scope), scope, day=q.date, distance_m=q.distance_m)
+
+
+def sheet_currency(sheet) -> str:
+    """Whether the plan, read again now for the sheet's day, still says what the sheet printed."""
+    scope = lookup_scope(AnonymousUser())
+    parcel_id = (LandParcel.objects.filter(layer__slug=sheet.layer_slug, ext_id=sheet.parcel_ext_id,
+                                           layer_id__in=scope.parcel_layers).values_list("pk", flat=True).first())
+    if parcel_id is None:
+        return "parcel_gone"
+    try:
+        answer = parcel_answer(parcel_id, scope, day=sheet.as_of, distance_m=sheet.answer["distance_m"])
+    except GeoprocessingError:
+        return "parcel_gone"
+    return "unchanged" if answer_digest(answer_json(answer)) == sheet.answer_sha256 else "changed"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("layers/", include("layers.urls")),
+    path("planning/", include("geoprocessing.urls")),
     path("ogcapi/", include("layers.ogcapi.urls")),
     path("tiles/", include("layers.tiles.urls")),
     path("incidents/", include("incidents.urls")),

@@ -139,7 +139,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # Libraries that narrate every file they write.
-    "loggers": {name: {"level": "WARNING"} for name in ("fontTools", "pyogrio", "rasterio", "fiona")},
+    "loggers": {name: {"level": "WARNING"} for name in ("fontTools", "pyogrio", "rasterio", "fiona", "weasyprint")},
 }
 
 # Django's GDAL 3.6 cannot block file/network access from crafted spatial references (gis.W001).
