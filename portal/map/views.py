@@ -22,13 +22,15 @@ def _language() -> str:
 
 # The default view's labels are set in Noto Sans Bold: asked for at once instead of after the first tiles.
 _PRELOADS = [f"map/fonts/NotoSans-Bold/{first}-{first + 255}.pbf" for first in (0, 256, 7680)]
+_MODULES = [f"portal/map/{name}.js" for name in ("portal-map", "overlays", "legend", "dom", "identify", "measure",
+                                                  "search", "hash", "export")]
 
 
 @require_GET
 def map_page(request):
     return render(request, "portal/map.html", {
         "config": map_config(request, request.user, _language()),
-        "glyph_preloads": [settings.STATIC_URL + path for path in _PRELOADS]})
+        "glyph_preloads": [settings.STATIC_URL + path for path in _PRELOADS], "map_modules": _MODULES})
 
 
 @require_GET
