@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from incidents.demo import load_demo_incidents, load_incident_setup
 from layers.errors import LayersError
 from portal.demo import create_demo_users, load_admin_units, load_basemap, load_demo_layers, load_org_units
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         except (LayersError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from exc
         load_org_units()
+        load_incident_setup()
         try:
             load_basemap(settings.SHARED_DATA_DIR / "osm", self.stdout.write)
         except (LayersError, FileNotFoundError) as exc:
@@ -33,4 +35,5 @@ class Command(BaseCommand):
             self.stdout.write("Demo users (passwords shown only now; change them for anything but a demo):")
             for username, password in created.items():
                 self.stdout.write(f"  {username:22} {password}")
+        load_demo_incidents(self.stdout.write)
         self.stdout.write("demo loaded")
