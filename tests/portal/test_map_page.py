@@ -278,4 +278,6 @@ def test_usable_on_a_phone(visit):
     page.page.wait_for_function("() => document.querySelector('#map-panel').getBoundingClientRect().x >= 0")
     assert page.page.locator(f"[data-layer={PARCELS}]").is_visible()
     page.save("phone-panel")
+    page.page.click(".panel-close")
+    page.page.wait_for_function("() => document.querySelector('#map-panel').getBoundingClientRect().right <= 0")
     assert page.errors == [] and page.foreign() == []

@@ -74,11 +74,14 @@ async function main() {
   app.classList.toggle("dark", portal.base === "dark");
 
   const toggle = app.querySelector(".panel-toggle");
-  toggle.addEventListener("click", () => {
-    const open = app.classList.toggle("panel-open");
+  const openPanel = (open) => {
+    app.classList.toggle("panel-open", open);
     toggle.setAttribute("aria-expanded", String(open));
-    setTimeout(() => map.resize(), 200);
-  });
+  };
+  toggle.addEventListener("click", () => openPanel(!app.classList.contains("panel-open")));
+  app.querySelector(".panel-close").addEventListener("click", () => openPanel(false));
+  map.on("mousedown", () => openPanel(false));
+  map.on("touchstart", () => openPanel(false));
 
   map.on("moveend", saveHash);
   window.addEventListener("hashchange", () => {
