@@ -1,12 +1,16 @@
 """Photos: opened with the one decoder their content names, checked whole, re-encoded without metadata."""
 
 import io
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
-from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from .media_errors import CorruptMedia, TooManyPixels, TruncatedImage
+from .media_integrity import check_complete
 from .media_redact import Box, blur_regions, find_sensitive
 from .media_sniff import Sniffed
 from .media_types import EncodedImage, LonLat, MediaInfo, MediaLimits, ProcessedPhoto
@@ -16,6 +20,7 @@ __all__ = ["open_photo", "inspect_photo", "exif_location", "process_photo", "enc
 # Pillow picks a decoder by probing every plugin; only the one the sniffed type names may run.
 _DECODERS = {"image/jpeg": ["JPEG"], "image/png": ["PNG"], "image/webp": ["WEBP"], "image/heic": ["HEIF"]}
 _GPS = ExifTags.GPS
+_FLAG_LOCK = threading.Lock()
 
 
 def _register_heif() -> None:
@@ -26,6 +31,7 @@ def _register_heif() -> None:
 
 def open_photo(data: bytes, sniffed: Sniffed, *, limits: MediaLimits) -> Image.Image:
     """The decoded picture, after its canvas size was checked and every pixel read."""
+    check_complete(data, sniffed.mime)
     if sniffed.mime == "image/heic":
         _register_heif()
     with warnings.catch_warnings():
@@ -41,13 +47,29 @@ def open_photo(data: bytes, sniffed: Sniffed, *, limits: MediaLimits) -> Image.I
     if width * height > limits.max_pixels or width <= 0 or height <= 0:
         raise TooManyPixels(_pixels_message(limits, width, height))
     try:
-        image.load()
+        with _strict_decoding():
+            image.load()
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         # Pillow says "image file is truncated" when the data stops before the last row.
         if isinstance(exc, EOFError) or "truncated" in str(exc):
             raise TruncatedImage() from exc
         raise CorruptMedia() from exc
     return image
+
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Decoder errors raised while we load, whatever other code set Pillow's process-wide flag to.
+
+    WeasyPrint sets `ImageFile.LOAD_TRUNCATED_IMAGES` when imported, and Pillow then turns broken
+    data into grey pixels silently. Another thread loading meanwhile is strict for that moment too.
+    """
+    with _FLAG_LOCK:
+        previous, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _pixels_message(limits: MediaLimits, width: int | None = None, height: int | None = None) -> str:

@@ -30,17 +30,26 @@ class Box:
         return {"x": self.x, "y": self.y, "w": self.w, "h": self.h, "label": self.label}
 
 
-# label, cascade file shipped in opencv-python-headless 4.x, detectMultiScale arguments, also mirrored
-_CASCADES: tuple[tuple[Label, str, dict, bool], ...] = (
-    ("face", "haarcascade_frontalface_default.xml", {"scaleFactor": 1.1, "minNeighbors": 5}, False),
-    # The profile cascade knows faces looking one way; the mirrored image gives the other.
-    ("face", "haarcascade_profileface.xml", {"scaleFactor": 1.1, "minNeighbors": 6}, True),
-    ("plate", "haarcascade_russian_plate_number.xml", {"scaleFactor": 1.1, "minNeighbors": 4}, False),
+@dataclass(frozen=True, slots=True)
+class _Cascade:
+    label: Label
+    file: str  # shipped in opencv-python-headless 4.x under cv2.data.haarcascades
+    args: dict
+    mirrored: bool = False  # also run on the mirrored picture
+    equalized: bool = True  # on a histogram-equalised picture (helps faces in shade; plates lose contrast)
+
+
+_CASCADES = (
+    _Cascade("face", "haarcascade_frontalface_default.xml", {"scaleFactor": 1.1, "minNeighbors": 5}),
+    # The profile cascade knows faces looking one way; the mirrored picture gives the other.
+    _Cascade("face", "haarcascade_profileface.xml", {"scaleFactor": 1.1, "minNeighbors": 6}, mirrored=True),
+    _Cascade("plate", "haarcascade_russian_plate_number.xml", {"scaleFactor": 1.1, "minNeighbors": 4},
+             equalized=False),
 )
 
 
 def detector_files() -> list[Path]:
-    return [Path(cv2.data.haarcascades) / name for _label, name, _args, _mirror in _CASCADES]
+    return [Path(cv2.data.haarcascades) / cascade.file for cascade in _CASCADES]
 
 
 @cache
@@ -66,21 +75,22 @@ def find_sensitive(image: np.ndarray, *, max_side: int = 1280, min_size: int = 2
     scale = min(1.0, max_side / max(height, width))
     if scale < 1.0:
         grey = cv2.resize(grey, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    grey = cv2.equalizeHist(grey)
+    equalized = cv2.equalizeHist(grey)
     small_w = grey.shape[1]
     boxes: list[Box] = []
-    for label, name, args, mirror in _CASCADES:
-        if fast and mirror:
+    for cascade in _CASCADES:
+        if fast and cascade.mirrored:
             continue
-        if fast:
-            args = {**args, "scaleFactor": 1.2}
-        classifier = _classifier(name)
-        for flipped in (False, True) if mirror else (False,):
-            view = cv2.flip(grey, 1) if flipped else grey
+        args = {**cascade.args, "scaleFactor": 1.2} if fast else cascade.args
+        classifier = _classifier(cascade.file)
+        picture = equalized if cascade.equalized else grey
+        for flipped in (False, True) if cascade.mirrored else (False,):
+            view = cv2.flip(picture, 1) if flipped else picture
             found = classifier.detectMultiScale(view, minSize=(min_size, min_size), **args)
             for x, y, w, h in found if len(found) else ():
                 x = small_w - x - w if flipped else x
-                boxes.append(Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale), label))
+                boxes.append(Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale),
+                                 cascade.label))
     return tuple(boxes)
 
 

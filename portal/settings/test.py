@@ -2,9 +2,10 @@
 
 import os
 import secrets
+from pathlib import Path
 
 from .dev import *  # noqa: F403
-from .dev import REDIS_URL
+from .dev import BASE_DIR, REDIS_URL
 
 DEBUG = False
 SECRET_KEY = secrets.token_urlsafe(50)
@@ -24,3 +25,9 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "portal-test")
 # Parallel test runs on one machine (several checkouts, helpers) each need their own test database.
 if os.environ.get("TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DB_NAME"]}  # noqa: F405
+
+# Incident media of a run are shared with the Celery worker it starts (the worker inherits the variable).
+_media_run = os.environ.get("TEST_DB_NAME", "test")
+os.environ.setdefault("INCIDENT_MEDIA_DIR", str(BASE_DIR / ".data" / f"test-media-{_media_run}"))
+INCIDENT_MEDIA_DIR = Path(os.environ["INCIDENT_MEDIA_DIR"])
+INCIDENT_MEDIA_RETRY_BASE_S = 0.2  # retries of failed media processing come at once in tests
