@@ -35,7 +35,9 @@ DEFAULT_TABLES = Tables()
 
 
 @lru_cache(maxsize=256)
-def statement(name: str, tables: Tables = DEFAULT_TABLES) -> sql.Composed:
-    """The statement in sql/<name>.sql with its {table} names quoted as identifiers."""
+def statement(name: str, tables: Tables = DEFAULT_TABLES, **columns: str) -> sql.Composed:
+    """The statement in sql/<name>.sql with its {table} names, and any {column} named here, quoted as
+    identifiers (columns come from the calling code, never from a request)."""
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return sql.SQL(text).format(**{f.name: sql.Identifier(getattr(tables, f.name)) for f in fields(tables)})
+    names = {f.name: sql.Identifier(getattr(tables, f.name)) for f in fields(tables)}
+    return sql.SQL(text).format(**names, **{key: sql.Identifier(value) for key, value in columns.items()})

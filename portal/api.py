@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
 
 from geoprocessing.planning_api import router as planning_router
+from geoprocessing.queries_api import router as queries_router
 from incidents.api import router as incidents_router
 from layers.api import router as admin_units_router
 from layers.catalog_api import router as layers_router
@@ -68,3 +69,4 @@ api.add_router("/imports/", imports_router, tags=["imports"])
 api.add_router("/map/", map_router, tags=["map"])
 api.add_router("/incidents/", incidents_router, tags=["incidents"])
 api.add_router("/planning/", planning_router, tags=["planning lookup"])
+api.add_router("/queries/", queries_router, tags=["planner queries"])

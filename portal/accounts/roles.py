@@ -43,7 +43,7 @@ ROLES: dict[str, set[str]] = {
     CITIZEN: set(),
     DISPATCHER: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS, *_DISPATCH_INCIDENTS},
     AGENCY_STAFF: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS, *_HANDLE_INCIDENTS},
-    PLANNER: {"layers.view_adminunit", *_VIEW_LAYERS},
+    PLANNER: {"layers.view_adminunit", *_VIEW_LAYERS, "geoprocessing.run_planner_queries"},
     DATA_STEWARD: {
         *_VIEW_LAYERS, *_EDIT_LAYERS,
         "layers.view_adminunit", "layers.add_adminunit", "layers.change_adminunit", "layers.delete_adminunit",
