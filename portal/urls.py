@@ -20,6 +20,7 @@ urlpatterns = [
     path("ogcapi/", include("layers.ogcapi.urls")),
     path("tiles/", include("layers.tiles.urls")),
     path("incidents/", include("incidents.urls")),
+    path("dispatch/", include("incidents.dispatch_urls")),
     path("open311/v2/", include("incidents.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
