@@ -21,7 +21,7 @@ FROM {incident} a
 JOIN {incident} b
   ON b.category_id = a.category_id
  AND (b.created_at, b.id) < (a.created_at, a.id)
- AND b.created_at >= a.created_at - make_interval(hours => %(hours)s)
+ AND b.created_at >= a.created_at - make_interval(secs => %(seconds)s)
  AND ST_DWithin(a.geom, b.geom, %(radius_m)s / (111320.0 * 0.95))
  AND b.merged_into_id IS NULL AND b.status = ANY(%(open)s)
 CROSS JOIN LATERAL (SELECT ST_Distance(a.geom::geography, b.geom::geography) AS metres) d
@@ -45,7 +45,7 @@ def duplicate_pairs(ids: list[int], *, radius_m: float, hours: float, limit: int
         return []
     query = _PAIRS.format(incident=sql.Identifier(Incident._meta.db_table))
     with connection.cursor() as cursor:
-        cursor.execute(query, {"ids": list(ids), "radius_m": float(radius_m), "hours": float(hours),
+        cursor.execute(query, {"ids": list(ids), "radius_m": float(radius_m), "seconds": float(hours) * 3600,
                                "open": list(OPEN_STATUSES)})
         rows = cursor.fetchall()
     pairs = [DuplicatePair(a, b, round(metres, 1), round(float(gap), 2),
