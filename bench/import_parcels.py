@@ -51,6 +51,20 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
     return time.perf_counter() - started, result.stdout
 
 
+def _ensure_communes() -> None:
+    """Our import places every parcel in its commune; without communes loaded that work would be skipped."""
+    from fixtures.admin_units import DEMO_ADMIN_SOURCES
+    from layers.admin_units_import import FieldMapping, import_admin_units
+    from layers.models import AdminUnit
+
+    if AdminUnit.objects.filter(level="commune").exists():
+        return
+    boundaries = Path(os.environ.get("SHARED_DATA_DIR", ROOT.parent / "shared" / "data")) / "boundaries"
+    for src in DEMO_ADMIN_SOURCES:
+        import_admin_units(boundaries / src.file, level=src.level, code_prefix=src.code_prefix,
+                           mapping=FieldMapping.parse(list(src.mapping)))
+
+
 def run(counts: list[int]) -> None:
     import django
 
@@ -59,6 +73,8 @@ def run(counts: list[int]) -> None:
     from django.db import connection
 
     from layers.models import Layer
+
+    _ensure_communes()
 
     url = os.environ["DATABASE_URL"]
     env = dict(os.environ)

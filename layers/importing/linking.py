@@ -1,4 +1,4 @@
-"""What an import derives in the database once rows are in: communes of parcels, network topology, camera views.
+"""What an import derives in the database once rows are in: network topology, camera views.
 
 Networks are joined by geometry, not by ids in the file: a segment's end that lies within a metre of a
 node of the same network is connected to it, so any file that draws pipes to their valves connects.
@@ -8,33 +8,7 @@ from django.db import connection
 
 from layers.camera_view import refresh_fields_of_view
 
-__all__ = ["derive_from_stage", "after_import"]
-
-# Driven from the communes, so each commune polygon is prepared once and probed by the staged parcels
-# under it through the staging table's index: rows are written once, with their commune, at insert.
-_STAGE_COMMUNES = """
-    CREATE TEMP TABLE import_derived ON COMMIT DROP AS
-    SELECT DISTINCT ON (s.ext_id) s.ext_id, u.id AS commune_id
-      FROM layers_adminunit AS u
-      JOIN import_stage AS s ON u.geom && s.geom AND ST_Covers(u.geom, ST_PointOnSurface(s.geom))
-     WHERE u.level = 'commune'
-       AND (u.valid_from IS NULL OR u.valid_from <= CURRENT_DATE)
-       AND (u.valid_to IS NULL OR u.valid_to > CURRENT_DATE)
-     ORDER BY s.ext_id, u.id
-"""
-_DERIVED_AT_INSERT = {"land_parcel": (("commune_id",), _STAGE_COMMUNES)}
-
-
-def derive_from_stage(cursor, kind_key: str) -> tuple[str, ...]:
-    """Compute columns the layer derives from the staged rows into import_derived (keyed by ext_id)."""
-    cursor.execute("DROP TABLE IF EXISTS import_derived")
-    if kind_key not in _DERIVED_AT_INSERT:
-        return ()
-    columns, statement = _DERIVED_AT_INSERT[kind_key]
-    cursor.execute("CREATE INDEX ON import_stage USING gist (geom)")
-    cursor.execute("ANALYZE import_stage")
-    cursor.execute(statement)
-    return columns
+__all__ = ["after_import"]
 
 # ~1.1 m in degrees near the equator: an index-friendly prefilter; geography confirms the metre.
 _SEGMENT_NODES = """

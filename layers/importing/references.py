@@ -1,5 +1,8 @@
 """Codes in a file that name rows of other tables: land-use codes, plan decisions, operators."""
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from layers.errors import UnknownUnits
 from layers.registry import Column, LayerKind
 
@@ -31,17 +34,25 @@ class References:
     """
 
     def __init__(self, kind: LayerKind):
-        self._tables = {c.references: _lookup(c.references) for c in kind.columns if c.references}
+        self._tables = {}
+        for column in kind.columns:
+            if column.references:
+                table = _lookup(column.references)
+                codes = pa.array(list(table), pa.string())
+                keys = pa.array(list(table.values()))
+                self._tables[column.references] = (codes, keys)
 
-    def resolve(self, column: Column, values: list) -> list:
+    def resolve(self, column: Column, values: pa.Array) -> pa.Array:
         if not column.references:
             return values
-        table = self._tables[column.references]
+        codes, keys = self._tables[column.references]
         if column.references == "LandUseCode":
-            values = [v.upper() if isinstance(v, str) else v for v in values]
-        unknown = sorted({v for v in values if v is not None and v not in table})
-        if unknown:
-            more = f" (and {len(unknown) - 10} more)" if len(unknown) > 10 else ""
-            shown = ", ".join(map(str, unknown[:10])) + more
+            values = pc.utf8_upper(values)
+        position = pc.index_in(values, value_set=codes)
+        unknown = pc.and_(pc.is_valid(values), pc.is_null(position))
+        if pc.any(unknown).as_py():
+            names = sorted(set(pc.filter(values, unknown).to_pylist()))
+            more = f" (and {len(names) - 10} more)" if len(names) > 10 else ""
+            shown = ", ".join(map(str, names[:10])) + more
             raise UnknownReference(f"{column.name}: unknown {column.references} codes {shown}; nothing was imported")
-        return [None if v is None else table[v] for v in values]
+        return pc.take(keys, position)

@@ -9,11 +9,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 import shapely
 from django.db import connection, transaction
-from psycopg import errors as pg_errors
-from psycopg import sql
 
 from layers.errors import BadMapping
 from layers.models import Layer
@@ -21,10 +21,12 @@ from layers.registry import Column, LayerKind, get_kind
 
 from .casting import InvalidValue, Rules, cast_values
 from .crs import resolve_crs
+from .derived import Derivation, derivation_for
 from .geometry import GeometryNotes, normalise
-from .linking import after_import, derive_from_stage
+from .linking import after_import
 from .references import References
 from .source import Batch, SourceInfo, batches, inspect
+from .writing import hex_wkb, writer_for
 
 __all__ = ["ImportOptions", "ImportReport", "import_file", "InvalidValue"]
 
@@ -113,71 +115,6 @@ def _rules(kind: LayerKind, column: Column) -> Rules:
                  default=default)
 
 
-class _Stage:
-    """A temporary table shaped like the layer's writable columns, filled by COPY."""
-
-    def __init__(self, cursor, kind: LayerKind, columns: list[Column]):
-        self.cursor, self.kind, self.columns = cursor, kind, columns
-        fields = {f.column: f for f in kind.model._meta.concrete_fields}
-        self.names = ["ext_id", *[c.write_column for c in columns if c.name != "ext_id"], "geom"]
-        types = []
-        for name in self.names:
-            model_field = fields[name]
-            target = getattr(model_field, "target_field", None)
-            types.append(target.rel_db_type(connection) if target is not None else model_field.db_type(connection))
-        definition = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
-                                        for n, t in zip(self.names, types, strict=True))
-        # Dropped by hand too: inside an outer transaction (a savepoint) ON COMMIT comes too late.
-        cursor.execute("DROP TABLE IF EXISTS import_stage")
-        cursor.execute(sql.SQL("CREATE TEMP TABLE import_stage ({}) ON COMMIT DROP").format(definition))
-        cursor.execute("CREATE UNIQUE INDEX ON import_stage (ext_id)")
-
-    def copy(self, rows) -> None:
-        statement = sql.SQL("COPY import_stage ({}) FROM STDIN").format(
-            sql.SQL(", ").join(map(sql.Identifier, self.names)))
-        try:
-            with self.cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except pg_errors.UniqueViolation as exc:
-            key = str(exc.diag.message_detail or "").partition("=")[2].strip("() .")
-            raise BadMapping(f"ext_id {key} appears twice in the file: the key must identify one feature") from exc
-
-    def merge(self, layer: Layer, mode: str, *, keep: frozenset[str] = frozenset()) -> tuple[int, int, int]:
-        """Move staged rows into the layer; returns (created, updated, removed)."""
-        table = sql.Identifier(self.kind.table)
-        attrs = [sql.Identifier(n) for n in self.names]
-        cursor = self.cursor
-        cursor.execute(sql.SQL("SELECT count(*) FROM {} WHERE layer_id = %s").format(table), [layer.pk])
-        before = cursor.fetchone()[0]
-        cursor.execute(sql.SQL("SELECT count(*) FROM import_stage s JOIN {} t ON t.layer_id = %s "
-                               "AND t.ext_id = s.ext_id").format(table), [layer.pk])
-        matched = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM import_stage")
-        staged = cursor.fetchone()[0]
-        if mode == "replace":
-            cursor.execute(sql.SQL("DELETE FROM {} WHERE layer_id = %s").format(table), [layer.pk])
-        derived = [sql.Identifier(name) for name in derive_from_stage(cursor, self.kind.key)]
-        selected = [sql.SQL("s.{}").format(a) for a in attrs] + [sql.SQL("d.{}").format(d) for d in derived]
-        source = (sql.SQL("import_stage s LEFT JOIN import_derived d USING (ext_id)") if derived
-                  else sql.SQL("import_stage s"))
-        insert = sql.SQL("INSERT INTO {table} (layer_id, updated_at, {cols}) SELECT %s, now(), {selected} "
-                         "FROM {source}").format(table=table, cols=sql.SQL(", ").join(attrs + derived),
-                                                 selected=sql.SQL(", ").join(selected), source=source)
-        if mode == "upsert":
-            # Columns the file did not carry keep their stored value; their defaults only fill new rows.
-            changed = [a for name, a in zip(self.names[1:], attrs[1:], strict=True) if name not in keep]
-            updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(a) for a in [*changed, *derived])
-            insert = sql.SQL("{} ON CONFLICT (layer_id, ext_id) DO UPDATE SET updated_at = now(), {}").format(
-                insert, updates)
-        cursor.execute(insert, [layer.pk])
-        cursor.execute("DROP TABLE IF EXISTS import_derived")
-        cursor.execute("DROP TABLE import_stage")
-        if mode == "replace":
-            return staged - matched, matched, before - matched
-        return staged - matched, matched, 0
-
-
 def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = None, *,
                 progress: Progress | None = None) -> ImportReport:
     options = options or ImportOptions()
@@ -204,11 +141,16 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
     references = References(kind)
     notes = GeometryNotes()
 
-    def rows():
+    derivation = derivation_for(kind.key)
+    names = ["ext_id", *[c.write_column for c in columns], "geom", *derivation.columns]
+
+    def tables():
         done, total = 0, max(info.features, 0)
         fields = {s for s in sources if not s.startswith("=")} | ({key_source} if key_source else set())
         for batch in batches(info, sorted(fields)):
-            yield from _rows_of(batch, key_source, columns, rules, sources, references, to_wgs84, kind, notes)
+            table = _table_of(batch, key_source, columns, rules, sources, references, to_wgs84, kind, notes,
+                              derivation)
+            yield table.rename_columns(names)
             done += len(batch.fids)
             if progress:
                 progress(done, max(total, done))
@@ -216,11 +158,11 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
 
     with transaction.atomic():
         with connection.cursor() as django_cursor:
-            stage = _Stage(django_cursor.cursor, kind, columns)
-            stage.copy(rows())
+            writer = writer_for(django_cursor.cursor, kind, layer, names, options.mode)
+            writer.copy(tables())
             defaulted = frozenset(kind.import_columns[name].write_column for name in constants
                                   if name not in options.constants)
-            report.created, report.updated, report.removed = stage.merge(layer, options.mode, keep=defaulted)
+            report.created, report.updated, report.removed = writer.merge(options.mode, keep=defaulted)
         report.imported = report.created + report.updated
 
         report.features_skipped = notes.empty + notes.unrepairable
@@ -230,30 +172,46 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
     return report
 
 
-def _rows_of(batch: Batch, key_source: str | None, columns: list[Column], rules: list[Rules], sources: list[str],
-             references, to_wgs84, kind: LayerKind, notes: GeometryNotes):
+def _table_of(batch: Batch, key_source: str | None, columns: list[Column], rules: list[Rules], sources: list[str],
+              references: References, to_wgs84, kind: LayerKind, notes: GeometryNotes,
+              derivation: Derivation) -> pa.Table:
+    """One batch of the file as the rows to write: key, cast columns, hex WKB geometry, derived columns."""
     if key_source:
         ext_id = kind.import_columns["ext_id"]
-        ids = np.asarray([ext_id.cast(v) or "" for v in batch.columns[key_source]], dtype=object)
-        if (ids == "").any():
-            first = batch.fids[int(np.flatnonzero(ids == "")[0])]
+        keys = cast_values(ext_id, Rules(required=False, choices=frozenset(), default=None), key_source,
+                           batch.columns[key_source], batch.fids)
+        if keys.null_count:
+            first = batch.fids[int(np.flatnonzero(pc.is_null(keys).to_numpy(zero_copy_only=False))[0])]
             raise InvalidValue(f"feature {first} has an empty key in {key_source!r}; every feature needs one")
+        ids = np.asarray(keys.to_pylist(), dtype=object)
     else:
         ids = batch.fids.astype(str).astype(object)
     geoms = batch.geometries
     if to_wgs84 is not None:
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1])))
-    position = {fid_key: i for i, fid_key in enumerate(ids)}
     geoms, kept_ids = normalise(geoms, ids.copy(), kind.geometry, notes)
-    # Split parts carry "<id>-<n>"; their attributes are those of the feature they came from.
-    origin = np.asarray([position.get(k, position.get(str(k).rpartition("-")[0], -1)) for k in kept_ids])
+    origin = _origins(ids, kept_ids)
     values = []
     for column, column_rules, source in zip(columns, rules, sources, strict=True):
         if source.startswith("="):  # a constant: checked once, the same for every row
             one = cast_values(column, column_rules, source, [source[1:]], batch.fids[:1])
-            cast = np.full(len(batch.fids), one[0], dtype=object)
+            cast = pc.take(one, pa.array(np.zeros(len(origin), dtype=np.int64)))
         else:
             cast = cast_values(column, column_rules, source, batch.columns[source], batch.fids)
-        values.append(np.asarray(references.resolve(column, list(cast)), dtype=object)[origin])
-    ewkb = shapely.to_wkb(shapely.set_srid(geoms, 4326), hex=True, include_srid=True)
-    yield from zip(kept_ids.astype(str), *values, ewkb, strict=True)
+            cast = cast.take(pa.array(origin))
+        values.append(references.resolve(column, cast))
+    return pa.Table.from_arrays([pa.array(kept_ids.astype(str), pa.string()), *values, hex_wkb(geoms),
+                                 *derivation(geoms)],
+                                names=[f"c{i}" for i in range(len(values) + 2 + len(derivation.columns))])
+
+
+def _origins(ids: np.ndarray, kept_ids: np.ndarray) -> np.ndarray:
+    """For each stored feature, the position in the batch of the feature it came from.
+
+    Features are dropped (no geometry) or split into parts ("<id>-<n>"), so stored rows map back to rows.
+    """
+    if len(kept_ids) == len(ids) and np.array_equal(kept_ids, ids):
+        return np.arange(len(ids))
+    position = {key: i for i, key in enumerate(ids)}
+    return np.asarray([position.get(k, position.get(str(k).rpartition("-")[0], -1)) for k in kept_ids],
+                      dtype=np.int64)

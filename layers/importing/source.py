@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
@@ -58,7 +59,7 @@ class SourceInfo:
 @dataclass
 class Batch:
     fids: np.ndarray
-    columns: dict[str, np.ndarray]
+    columns: dict[str, pa.Array]
     geometries: np.ndarray  # shapely geometries
 
 
@@ -105,8 +106,9 @@ def batches(info: SourceInfo, columns: list[str]) -> Iterator[Batch]:
         geometry_name = meta["geometry_name"] or "wkb_geometry"
         fid_name = meta["fid_column"] or "OGC_FID"
         for record_batch in reader:
-            table = record_batch.to_pydict()
-            wkb = table.pop(geometry_name)
-            fids = np.asarray(table.pop(fid_name, range(len(wkb))))
-            yield Batch(fids=fids, columns={name: np.asarray(table[name], dtype=object) for name in columns},
-                        geometries=shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="fix"))
+            names = record_batch.schema.names
+            wkb = record_batch.column(geometry_name).to_numpy(zero_copy_only=False)
+            fids = (record_batch.column(fid_name).to_numpy(zero_copy_only=False) if fid_name in names
+                    else np.arange(len(wkb)))
+            yield Batch(fids=fids, columns={name: record_batch.column(name) for name in columns},
+                        geometries=shapely.from_wkb(wkb, on_invalid="fix"))

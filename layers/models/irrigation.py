@@ -44,8 +44,12 @@ class Canal(Feature):
     level = models.PositiveSmallIntegerField(help_text="1: main canal, 2: primary, 3: secondary, …")
     capacity_m3s = models.FloatField(null=True, blank=True)
     lining = models.CharField(max_length=10, choices=Lining.choices, default=Lining.EARTH)
-    from_work = models.ForeignKey(IrrigationWork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    to_work = models.ForeignKey(IrrigationWork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint: works live in a table partitioned by layer, which no foreign key can target;
+    # the links are derived from geometry by every import of either layer.
+    from_work = models.ForeignKey(IrrigationWork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   db_constraint=False)
+    to_work = models.ForeignKey(IrrigationWork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 db_constraint=False)
     geom = models.LineStringField(srid=4326)
     geom_3857 = web_mercator(models.LineStringField)
     length_m = geodesic_length()
@@ -57,7 +61,9 @@ class Canal(Feature):
 class IrrigatedArea(Feature):
     name = models.CharField(max_length=200, blank=True, default="")
     crop = models.CharField(max_length=60, blank=True, default="")
-    served_by = models.ForeignKey(IrrigationWork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint, as for canals: works are partitioned by layer.
+    served_by = models.ForeignKey(IrrigationWork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   db_constraint=False)
     geom = models.MultiPolygonField(srid=4326)
     geom_3857 = web_mercator(models.MultiPolygonField)
     area_m2 = geodesic_area()

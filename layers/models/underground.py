@@ -42,8 +42,12 @@ class NetworkSegment(Feature):
     """A pipe, duct or cable run between two nodes; its direction is the flow's for gravity networks."""
 
     network = models.CharField(max_length=10, choices=Network.choices)
-    from_node = models.ForeignKey(NetworkNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    to_node = models.ForeignKey(NetworkNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint: nodes live in a table partitioned by layer, which no foreign key can target;
+    # the links are derived from geometry by every import of either layer.
+    from_node = models.ForeignKey(NetworkNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   db_constraint=False)
+    to_node = models.ForeignKey(NetworkNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 db_constraint=False)
     depth_m = models.FloatField(null=True, blank=True, help_text="cover depth to the top of the pipe or duct")
     diameter_mm = models.PositiveIntegerField(null=True, blank=True)
     section = models.CharField(max_length=40, blank=True, default="", help_text="box sections, e.g. 800x600")

@@ -135,7 +135,7 @@ def _wait_for_the_killed_session_to_end() -> None:
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND pid <> pg_backend_pid() AND query LIKE 'COPY import_stage%%'")
+                           "AND pid <> pg_backend_pid() AND query LIKE 'COPY %%'")
             if cursor.fetchone()[0] == 0:
                 return
         time.sleep(0.1)

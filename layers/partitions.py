@@ -1,0 +1,189 @@
+"""Feature tables partitioned by layer: one partition per imported layer, a default one for the rest.
+
+A replace import loads a new table with no index and no foreign key, builds its indexes in bulk and
+swaps it in for the layer's old partition inside the import's transaction. PostgreSQL then checks the
+foreign keys with one query per key instead of one trigger per row, and no other layer's index is touched.
+Everything here reads the parent's own definitions from the catalog, so a new kind needs no code here.
+"""
+
+import re
+
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+__all__ = ["is_partitioned", "layer_partition", "create_loading_table", "index_loading_table", "swap_in",
+           "partition_by_layer", "DuplicateKey"]
+
+# Waiting this long for readers of the parent (tiles, exports) to let go, several times, before giving up:
+# the swap takes an exclusive lock, and queries arriving meanwhile queue behind it.
+SWAP_LOCK_TIMEOUT = "5s"
+SWAP_ATTEMPTS = 6
+
+
+class DuplicateKey(ValueError):
+    """Two rows of a load share a key that must be unique; `key` is how PostgreSQL printed it."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def is_partitioned(cursor, table: str) -> bool:
+    cursor.execute("SELECT EXISTS (SELECT FROM pg_partitioned_table WHERE partrelid = to_regclass(%s))", [table])
+    return cursor.fetchone()[0]
+
+
+def partition_name(table: str, layer_id: int) -> str:
+    return f"{table}_l{layer_id}"
+
+
+def layer_partition(cursor, table: str, layer_id: int) -> str | None:
+    """The partition that holds only this layer, if it has one (otherwise its rows are in the default)."""
+    cursor.execute("""
+        SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = to_regclass(%s) AND pg_get_expr(c.relpartbound, c.oid) = %s
+    """, [table, f"FOR VALUES IN ('{int(layer_id)}')"])
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def create_loading_table(cursor, table: str, layer_id: int) -> str:
+    """A table shaped like the parent (defaults, the id sequence, generated columns), with no index yet."""
+    name = f"{partition_name(table, layer_id)}_load"
+    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+    cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS)")
+                   .format(sql.Identifier(name), sql.Identifier(table)))
+    return name
+
+
+def _parent_keys(cursor, table: str) -> list[tuple[str, str]]:
+    """(name, definition) of the parent's primary key and unique constraints."""
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = to_regclass(%s) AND contype IN ('p', 'u') ORDER BY contype, conname", [table])
+    return cursor.fetchall()
+
+
+def _parent_indexes(cursor, table: str) -> list[str]:
+    """CREATE INDEX statements of the parent's indexes that back no constraint."""
+    cursor.execute("""
+        SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
+         WHERE i.indrelid = to_regclass(%s)
+           AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+         ORDER BY i.indexrelid
+    """, [table])
+    return [row[0] for row in cursor.fetchall()]
+
+
+_ON_TABLE = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ")
+
+
+def index_loading_table(cursor, table: str, name: str, layer_id: int) -> None:
+    """Give the loaded table the parent's keys and indexes, so attaching it adopts them instead of building.
+
+    Keys come first: a duplicate key fails here, before minutes go into the other indexes.
+    """
+    # Sorts for the indexes in memory instead of on disk; only this transaction's setting.
+    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    target = sql.Identifier(name)
+    for _conname, definition in _parent_keys(cursor, table):
+        try:
+            cursor.execute(sql.SQL("ALTER TABLE {} ADD {}").format(target, sql.SQL(definition)))
+        except pg_errors.UniqueViolation as exc:
+            raise DuplicateKey(str(exc.diag.message_detail or "")) from exc
+    for statement in _parent_indexes(cursor, table):
+        cursor.execute(sql.SQL(_ON_TABLE.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX ON {{}} ", statement))
+                       .format(target))
+    # Lets ATTACH skip its scan that proves every row belongs to this layer.
+    cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK (layer_id = {})").format(
+        target, sql.Identifier(f"{name}_layer"), sql.Literal(int(layer_id))))
+
+
+def swap_in(cursor, table: str, layer_id: int, name: str) -> None:
+    """Make the loaded table the layer's partition: the old partition (or the layer's default rows) goes."""
+    parent = sql.Identifier(table)
+    # Rows written earlier in this transaction (an outer one) may still owe their deferred foreign-key
+    # checks, and PostgreSQL drops no table with checks pending: run them now.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET LOCAL lock_timeout = %s", [SWAP_LOCK_TIMEOUT])
+    for attempt in range(SWAP_ATTEMPTS):
+        cursor.execute("SAVEPOINT swap")
+        try:
+            _swap(cursor, table, parent, layer_id, name)
+        except pg_errors.LockNotAvailable:
+            cursor.execute("ROLLBACK TO SAVEPOINT swap")
+            if attempt == SWAP_ATTEMPTS - 1:
+                raise
+            continue
+        cursor.execute("RELEASE SAVEPOINT swap")
+        break
+    cursor.execute("SET LOCAL lock_timeout = 0")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django declares every foreign key initially deferred
+
+
+def _swap(cursor, table: str, parent, layer_id: int, name: str) -> None:
+    old = layer_partition(cursor, table, layer_id)
+    if old:
+        cursor.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(parent, sql.Identifier(old)))
+        cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(old)))
+    else:
+        cursor.execute(sql.SQL("DELETE FROM {} WHERE layer_id = %s").format(parent), [layer_id])
+    cursor.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
+        parent, sql.Identifier(name), sql.Literal(int(layer_id))))
+    cursor.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+        sql.Identifier(name), sql.Identifier(f"{name}_layer")))
+    cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(
+        sql.Identifier(name), sql.Identifier(partition_name(table, layer_id))))
+
+
+def partition_by_layer(cursor, table: str) -> None:
+    """Turn a plain feature table into one partitioned by layer_id, keeping its rows, names and ids.
+
+    Each layer already in it gets its own partition; rows of later layers land in the default one until
+    their first replace import. The primary key becomes (id, layer_id), as PostgreSQL requires the
+    partition key in every unique constraint; ids stay unique through the one sequence.
+    """
+    old = f"{table}__plain"
+    t, o = sql.Identifier(table), sql.Identifier(old)
+    cursor.execute("SELECT count(*) FROM pg_constraint WHERE confrelid = to_regclass(%s)", [table])
+    if cursor.fetchone()[0]:
+        raise RuntimeError(f"foreign keys reference {table}; a partitioned table cannot be their target "
+                           f"(declare them with db_constraint=False)")
+    cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(t, o))
+    cursor.execute("SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = to_regclass(%s) AND contype IN ('p', 'u', 'f') ORDER BY contype", [old])
+    constraints = cursor.fetchall()
+    indexes = _parent_indexes(cursor, old)
+    cursor.execute("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                   "WHERE i.indrelid = to_regclass(%s)", [old])
+    for (index,) in cursor.fetchall():  # index names are per schema: free them for the new table
+        cursor.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
+            sql.Identifier(index), sql.Identifier(f"{index[:50]}__plain")))
+    cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS) "
+                           "PARTITION BY LIST (layer_id)").format(t, o))
+    sequence = f"{table}_id_seq"
+    cursor.execute(sql.SQL("ALTER TABLE {} ALTER id DROP IDENTITY IF EXISTS").format(o))
+    cursor.execute(sql.SQL("CREATE SEQUENCE {} OWNED BY {}.id").format(sql.Identifier(sequence), t))
+    cursor.execute(sql.SQL("SELECT setval(%s, coalesce((SELECT max(id) FROM {}), 0) + 1, false)").format(o),
+                   [sequence])
+    cursor.execute(sql.SQL("ALTER TABLE {} ALTER id SET DEFAULT nextval({})").format(t, sql.Literal(sequence)))
+    for conname, contype, definition in constraints:
+        if contype == "p":
+            definition = "PRIMARY KEY (id, layer_id)"
+        elif contype == "u" and "layer_id" not in definition:
+            raise RuntimeError(f"{table}.{conname} ({definition}) must include layer_id to be partitioned")
+        cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+            t, sql.Identifier(conname), sql.SQL(definition)))
+    for statement in indexes:
+        named = re.sub(r"^(CREATE (?:UNIQUE )?INDEX )(\S+) ON (?:ONLY )?\S+ ",
+                       lambda m: f"{m.group(1)}{m.group(2).removesuffix('__plain')} ON {{}} ", statement)
+        cursor.execute(sql.SQL(named).format(t))
+    cursor.execute(sql.SQL("CREATE TABLE {} PARTITION OF {} DEFAULT").format(sql.Identifier(f"{table}_default"), t))
+    cursor.execute(sql.SQL("SELECT DISTINCT layer_id FROM {}").format(o))
+    for (layer_id,) in cursor.fetchall():
+        cursor.execute(sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES IN ({})").format(
+            sql.Identifier(partition_name(table, layer_id)), t, sql.Literal(int(layer_id))))
+    cursor.execute("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
+                   "AND NOT attisdropped AND attgenerated = '' ORDER BY attnum", [old])
+    columns = sql.SQL(", ").join(sql.Identifier(row[0]) for row in cursor.fetchall())
+    cursor.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(t, columns, columns, o))
+    cursor.execute(sql.SQL("DROP TABLE {}").format(o))
