@@ -83,11 +83,20 @@ function render() {
   }
 }
 
+function fitToFeatures() {
+  if (!state.map || state.fitted || !state.features.size) return;
+  const bounds = new window.maplibregl.LngLatBounds();
+  for (const feature of state.features.values()) bounds.extend(feature.geometry.coordinates);
+  state.map.fitBounds(bounds, { padding: 60, maxZoom: 15, duration: 0 });
+  state.fitted = true;
+}
+
 async function reload() {
   const data = await api(`/api/dispatch/incidents?${query()}`);
   state.features = new Map(data.features.map((f) => [f.id, f]));
   state.loads += 1;
   render();
+  fitToFeatures();
   loadDuplicates();
 }
 
@@ -280,6 +289,7 @@ function addLayers(map) {
   });
   setView(state.view);
   render();
+  fitToFeatures();
 }
 
 async function setupMap() {
