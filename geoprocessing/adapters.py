@@ -3,11 +3,14 @@ and the core's errors as the portal's."""
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 from psycopg import Connection
+from psycopg import sql as psql
 
 from layers.models import AdminUnit, AdminUnitSuccession, LandUseCode, Layer, PlanDecision
 from layers.registry import get_kind
@@ -17,7 +20,7 @@ from .errors import GeoprocessingError
 from .records import Scope
 from .sqlfiles import Tables
 
-__all__ = ["raw_connection", "tables", "lookup_scope", "layers_of_kind", "province", "CoreError", "core_errors"]
+__all__ = ["raw_connection", "tables", "lookup_scope", "province", "CoreError", "core_errors"]
 
 DEFAULT_PROVINCE = "Ninh Thuận"
 
@@ -39,39 +42,69 @@ def tables() -> Tables:
         irrigated_areas=get_kind("irrigated_area").table, layers=Layer._meta.db_table)
 
 
+_PROVINCE_TTL_S = 60.0
+_province_cache: dict[str, tuple[float, tuple[int, ...]]] = {}
+
+
 def province() -> tuple[str, tuple[int, ...]]:
-    """The province the portal serves (settings.PLANNING_PROVINCE), by name, with its unit ids of every period."""
+    """The province the portal serves (settings.PLANNING_PROVINCE), by name, with its unit ids of every period.
+    Kept a minute per process: asked on every lookup, changed only by re-importing the admin units."""
     name = getattr(settings, "PLANNING_PROVINCE", DEFAULT_PROVINCE)
-    ids = AdminUnit.objects.filter(level=AdminUnit.Level.PROVINCE, name__in=[name, f"Tỉnh {name}"]).values_list(
-        "pk", flat=True)
-    return name, tuple(ids)
+    cached = _province_cache.get(name)
+    if cached is None or time.monotonic() - cached[0] > _PROVINCE_TTL_S:
+        ids = tuple(AdminUnit.objects.filter(level=AdminUnit.Level.PROVINCE, name__in=[name, f"Tỉnh {name}"])
+                    .order_by("pk").values_list("pk", flat=True))
+        cached = _province_cache[name] = (time.monotonic(), ids)
+    return name, cached[1]
 
 
-def layers_of_kind(user, kind: str) -> list[int]:
-    return list(Layer.objects.visible_to(user).filter(kind=kind).order_by("pk").values_list("pk", flat=True))
+_SCOPE_KINDS = ("land_parcel", "plan_zone", "network_segment", "canal", "irrigation_work")
+
+
+_public_scope: dict[str, tuple[tuple, Scope]] = {}
+
+
+def _catalog_fingerprint() -> tuple:
+    """Changes whenever a layer is added, removed, saved (visibility, roles) or re-imported (version)."""
+    with connection.cursor() as cursor:
+        cursor.execute(psql.SQL("SELECT count(*), max(id), max(updated_at), sum(version) FROM {}").format(
+            psql.Identifier(Layer._meta.db_table)))
+        return cursor.fetchone()
 
 
 def lookup_scope(user) -> Scope:
     """What a lookup may read for `user`. Underground and irrigation layers the caller cannot see still count,
     when internal, as constraints (network, distance, corridor) without their identifiers; restricted layers
-    never count."""
-    kinds = ("land_parcel", "plan_zone", "network_segment", "canal", "irrigation_work")
-    visible: dict[str, list[int]] = {kind: [] for kind in kinds}
-    for pk, kind in Layer.objects.visible_to(user).filter(kind__in=kinds).values_list("pk", "kind"):
-        visible[kind].append(pk)
-    internal: dict[str, list[int]] = {kind: [] for kind in kinds}
-    for pk, kind in Layer.objects.filter(kind__in=kinds[2:], visibility=Layer.Visibility.INTERNAL).values_list(
-            "pk", "kind"):
-        internal[kind].append(pk)
+    never count. The public's scope is kept per process while the catalog stays the same: compiling its query
+    cost more than the rest of a lookup."""
+    if user is None or not user.is_authenticated:
+        fingerprint = _catalog_fingerprint()
+        cached = _public_scope.get("public")
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        scope = _scope_of(user)
+        _public_scope["public"] = (fingerprint, scope)
+        return scope
+    return _scope_of(user)
+
+
+def _scope_of(user) -> Scope:
+    """One query: each candidate layer, and whether `user` may see it."""
+    visible = Layer.objects.visible_to(user).filter(pk=OuterRef("pk"))
+    rows = (Layer.objects.filter(kind__in=_SCOPE_KINDS)
+            .filter(Q(visibility=Layer.Visibility.INTERNAL, kind__in=_SCOPE_KINDS[2:]) | Q(Exists(visible)))
+            .annotate(seen=Exists(visible)).order_by("pk").values_list("pk", "kind", "seen"))
+    readable: dict[str, list[int]] = {kind: [] for kind in _SCOPE_KINDS}
+    detailed = set()
+    for pk, kind, seen in rows:
+        if seen or kind in _SCOPE_KINDS[2:]:
+            readable[kind].append(pk)
+        if seen:
+            detailed.add(pk)
     name, ids = province()
-
-    def both(kind: str) -> tuple[int, ...]:
-        return tuple(sorted(set(visible[kind]) | set(internal[kind])))
-
-    return Scope(parcel_layers=tuple(sorted(visible["land_parcel"])), zone_layers=tuple(sorted(visible["plan_zone"])),
-                 segment_layers=both("network_segment"), canal_layers=both("canal"),
-                 work_layers=both("irrigation_work"),
-                 detailed=frozenset(pk for ids_ in visible.values() for pk in ids_), province_ids=ids,
+    return Scope(parcel_layers=tuple(readable["land_parcel"]), zone_layers=tuple(readable["plan_zone"]),
+                 segment_layers=tuple(readable["network_segment"]), canal_layers=tuple(readable["canal"]),
+                 work_layers=tuple(readable["irrigation_work"]), detailed=frozenset(detailed), province_ids=ids,
                  province_name=name)
 
 

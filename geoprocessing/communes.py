@@ -10,10 +10,10 @@ from datetime import date
 from psycopg import Connection
 
 from .errors import UnknownCommune
-from .records import Commune, Succession, UnitRef
-from .sqlfiles import DEFAULT_TABLES, Tables, statement
+from .records import UnitRef
+from .sqlfiles import DEFAULT_TABLES, Tables, cursor, statement
 
-__all__ = ["CommuneSet", "ascii_key", "commune_keys", "resolve_communes", "commune_with_links", "search_communes"]
+__all__ = ["CommuneSet", "ascii_key", "commune_keys", "resolve_communes", "search_communes"]
 
 _PREFIXES = ("phuong ", "xa ", "thi tran ", "dac khu ")
 MAX_TEXT = 120
@@ -46,7 +46,7 @@ def resolve_communes(conn: Connection, text: str, *, tables: Tables = DEFAULT_TA
     text = (text or "").strip()
     if not text or len(text) > MAX_TEXT:
         raise UnknownCommune(f"name a commune (code or name, at most {MAX_TEXT} characters)", field="commune")
-    with conn.cursor() as cur:
+    with cursor(conn) as cur:
         cur.execute(statement("communes_matching", tables), {"text": text, "names": commune_keys(text)})
         direct = tuple(row[0] for row in cur.fetchall())
         if not direct:
@@ -54,18 +54,6 @@ def resolve_communes(conn: Connection, text: str, *, tables: Tables = DEFAULT_TA
         cur.execute(statement("communes_linked", tables), {"ids": list(direct)})
         linked = {row[0]: UnitRef(*row) for row in cur.fetchall()}
     return CommuneSet(asked=text, direct=direct, linked=linked)
-
-
-def commune_with_links(conn: Connection, unit_id: int, *, tables: Tables = DEFAULT_TABLES) -> Commune | None:
-    with conn.cursor() as cur:
-        cur.execute(statement("commune_links", tables), {"unit": unit_id})
-        rows = cur.fetchall()
-    unit = next((UnitRef(*row[1:6]) for row in rows if row[0] == "self"), None)
-    if unit is None:
-        return None
-    successors = tuple(Succession(UnitRef(*row[1:6]), row[6], row[7]) for row in rows if row[0] == "successor")
-    predecessors = tuple(Succession(UnitRef(*row[1:6]), row[6], row[7]) for row in rows if row[0] == "predecessor")
-    return Commune(unit=unit, successors=successors, predecessors=predecessors)
 
 
 @dataclass(frozen=True)
@@ -84,7 +72,7 @@ def search_communes(conn: Connection, text: str, *, province_ids: tuple[int, ...
     """Communes of every period whose ASCII name contains `text` (or whose code it is), newest first."""
     text = (text or "").strip()[:MAX_TEXT]
     like = "%" + ascii_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    with conn.cursor() as cur:
+    with cursor(conn) as cur:
         cur.execute(statement("communes_search", tables), {
             "like": like, "text": text, "province_ids": list(province_ids) if province_ids else None,
             "limit": max(1, min(int(limit), 100))})

@@ -16,10 +16,11 @@ from psycopg import Connection
 from pyproj import Transformer
 from pyproj.exceptions import CRSError, ProjError
 
-from .communes import CommuneSet, commune_with_links, resolve_communes
+from .communes import CommuneSet, resolve_communes
 from .errors import AmbiguousParcel, BadInput, NoParcelHere, OutsideArea, ParcelNotFound
 from .records import (
     BuildingControls,
+    Commune,
     DecisionRef,
     LandUse,
     LayerRef,
@@ -28,9 +29,11 @@ from .records import (
     Parcel,
     PlanningAnswer,
     Scope,
+    Succession,
+    UnitRef,
     ZoneShare,
 )
-from .sqlfiles import DEFAULT_TABLES, Tables, statement
+from .sqlfiles import DEFAULT_TABLES, Tables, cursor, statement
 
 __all__ = [
     "Corridors", "DEFAULT_DISTANCE_M", "MAX_DISTANCE_M", "to_wgs84", "from_wgs84", "parcel_at", "parcel_by_number",
@@ -93,7 +96,7 @@ def from_wgs84(lon: float, lat: float, srid: int) -> tuple[float, float]:
 def parcel_at(conn: Connection, lon: float, lat: float, scope: Scope, *, tables: Tables = DEFAULT_TABLES) -> int:
     """The id of the parcel under (lon, lat). Outside the province: OutsideArea; no parcel there: NoParcelHere."""
     _check_lonlat(lon, lat)
-    with conn.cursor() as cur:
+    with cursor(conn) as cur:
         cur.execute(statement("parcel_at", tables), {"lon": lon, "lat": lat, "layers": list(scope.parcel_layers)})
         row = cur.fetchone()
         if row is not None:
@@ -134,7 +137,7 @@ def parcel_by_number(conn: Connection, commune: str, sheet_no: str, parcel_no: s
     communes = resolve_communes(conn, commune, tables=tables)
     params = {"communes": list(communes.linked), "direct": list(communes.direct), "sheets": sheets,
               "parcels": parcels, "layers": list(scope.parcel_layers)}
-    with conn.cursor() as cur:
+    with cursor(conn) as cur:
         cur.execute(statement("parcel_by_number", tables), params)
         rows = cur.fetchall()
         if not rows:
@@ -176,27 +179,23 @@ def planning_answer(conn: Connection, parcel_id: int, *, scope: Scope, as_of: da
     """Everything the plan says about one parcel on `as_of`, and the networks within `distance_m` of it."""
     if not (0 < distance_m <= MAX_DISTANCE_M):
         raise BadInput(f"distance_m must be above 0 and at most {MAX_DISTANCE_M:g}", field="distance_m")
-    with conn.cursor() as cur:
+    with cursor(conn) as cur:
         cur.execute(statement("parcel_detail", tables), {"parcel": parcel_id})
         row = cur.fetchone()
         if row is None or row[1] not in scope.parcel_layers:
             raise ParcelNotFound(f"no parcel with id {parcel_id}", field="parcel")
-        commune = commune_with_links(conn, row[7], tables=tables) if row[7] is not None else None
-        parcel = _parcel(row, commune)
+        parcel = _parcel(row)
         cur.execute(statement("zones_of_parcel", tables), {"parcel": parcel_id, "as_of": as_of,
                                                            "zone_layers": list(scope.zone_layers)})
         zone_rows = cur.fetchall()
-        networks: list[NearbyNetwork] = []
-        if scope.segment_layers:
-            cur.execute(statement("networks_near_parcel", tables), {
-                "parcel": parcel_id, "distance": distance_m, "segment_layers": list(scope.segment_layers)})
-            networks = [_network(r, scope, corridors) for r in cur.fetchall()]
-        irrigation: list[NearbyIrrigation] = []
-        if scope.canal_layers or scope.work_layers:
-            cur.execute(statement("irrigation_near_parcel", tables), {
-                "parcel": parcel_id, "distance": distance_m, "canal_layers": list(scope.canal_layers),
-                "work_layers": list(scope.work_layers)})
-            irrigation = [_irrigation(r, scope, corridors) for r in cur.fetchall()]
+        nearby = []
+        if scope.segment_layers or scope.canal_layers or scope.work_layers:
+            cur.execute(statement("nearby_parcel", tables), {
+                "parcel": parcel_id, "distance": distance_m, "segment_layers": list(scope.segment_layers),
+                "canal_layers": list(scope.canal_layers), "work_layers": list(scope.work_layers)})
+            nearby = cur.fetchall()
+    networks = [_network(r, scope, corridors) for r in nearby if r[0] == "segment"]
+    irrigation = [_irrigation(r, scope, corridors) for r in nearby if r[0] != "segment"]
     zones, notes = _zones(zone_rows, parcel.area_m2)
     decisions = {z.decision.id: z.decision for z in zones}
     if not zones:
@@ -214,7 +213,21 @@ def _land_use(code: str | None, name_vi: str | None, name_en: str | None) -> Lan
     return LandUse(code, name_vi or "", name_en or "") if code else None
 
 
-def _parcel(row: tuple, commune) -> Parcel:
+def _unit(values: list | tuple) -> UnitRef:
+    return UnitRef(values[0], values[1], values[2], _day(values[3]), _day(values[4]))
+
+
+def _day(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _parcel(row: tuple) -> Parcel:
+    commune = None
+    if row[7] is not None:
+        commune = Commune(
+            unit=UnitRef(row[7], row[23], row[24], row[25], row[26]),
+            successors=tuple(Succession(_unit(s), _day(s[5]), s[6]) for s in row[27]),
+            predecessors=tuple(Succession(_unit(s), _day(s[5]), s[6]) for s in row[28]))
     return Parcel(
         id=row[0], layer=_layer(row, 1), ext_id=row[6], commune=commune, sheet_no=row[8], parcel_no=row[9],
         legal_area_m2=row[10], area_m2=float(row[11] or 0.0), land_use=_land_use(row[12], row[13], row[14]),
@@ -253,26 +266,26 @@ def _zones(rows: list[tuple], parcel_area: float) -> tuple[list[ZoneShare], list
 
 
 def _network(row: tuple, scope: Scope, corridors: Corridors) -> NearbyNetwork:
-    network, distance = row[0], float(row[13])
+    network, distance = row[1], float(row[16])
     corridor = corridors.network.get(network, 1.0)
-    layer = _layer(row, 8)
+    layer = _layer(row, 11)
     detail = None
     if layer.id in scope.detailed:
-        detail = {"id": row[1], "ext_id": row[2], "diameter_mm": row[3], "section": row[4], "depth_m": row[5],
-                  "material": row[6], "condition": row[7]}
+        detail = {"id": row[2], "ext_id": row[3], "diameter_mm": None if row[6] is None else int(row[6]),
+                  "section": row[7], "depth_m": row[8], "material": row[9], "condition": row[10]}
     return NearbyNetwork(network=network, distance_m=round(distance, 2), corridor_m=corridor,
-                         within_corridor=distance <= corridor, count=int(row[14]), layer=layer, detail=detail)
+                         within_corridor=distance <= corridor, count=int(row[17]), layer=layer, detail=detail)
 
 
 def _irrigation(row: tuple, scope: Scope, corridors: Corridors) -> NearbyIrrigation:
-    kind, distance, level = row[0], float(row[13]), row[4]
+    kind, distance, level = row[0], float(row[16]), row[5]
     corridor = corridors.canal_by_level.get(level, corridors.canal_default) if kind == "canal" else corridors.work
-    layer = _layer(row, 8)
+    layer = _layer(row, 11)
     detail = None
     if layer.id in scope.detailed:
-        detail = {"id": row[1], "ext_id": row[2]}
-        detail.update({"lining": row[6], "capacity_m3s": row[7]} if kind == "canal"
-                      else {"status": row[6], "capacity_m3h": row[7]})
-    return NearbyIrrigation(kind=kind, name=(row[3] or "") if detail else "", distance_m=round(distance, 2),
+        detail = {"id": row[2], "ext_id": row[3]}
+        detail.update({"lining": row[7], "capacity_m3s": row[6]} if kind == "canal"
+                      else {"status": row[9], "capacity_m3h": row[6]})
+    return NearbyIrrigation(kind=kind, name=(row[4] or "") if detail else "", distance_m=round(distance, 2),
                             corridor_m=corridor, within_corridor=distance <= corridor, layer=layer, level=level,
-                            work_kind=row[5], detail=detail)
+                            work_kind=row[7] if kind == "work" else None, detail=detail)

@@ -1,7 +1,7 @@
 """Citizen planning lookup at /api/planning/: a parcel by click, coordinates or numbers; what the plan says about it;
 the decisions' documents; planning information sheets and their verification."""
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -13,6 +13,7 @@ from portal.errors import NotFound
 from portal.ratelimit import client_ip
 
 from .adapters import core_errors, lookup_scope, province, raw_connection, tables
+from .answers import answer_bytes
 from .communes import search_communes
 from .models import PlanningSheet
 from .schemas import AnswerOut, CommuneHitOut, LookupQuery, SheetIn, SheetOut, VerifyOut
@@ -27,13 +28,18 @@ router = Router(auth=public_access)
 @router.get("/lookup", response=AnswerOut, summary="What the plan says about a parcel (click, coordinates or numbers)")
 @core_errors
 def lookup(request, q: Query[LookupQuery]):
-    return planning_answer_for(request.auth, q)
+    return _json(planning_answer_for(request.auth, q))
 
 
 @router.get("/parcels/{parcel_id}", response=AnswerOut, summary="What the plan says about one parcel")
 @core_errors
 def parcel(request, parcel_id: int, q: Query[LookupQuery]):
-    return parcel_answer(parcel_id, lookup_scope(request.auth), day=q.date, distance_m=q.distance_m)
+    return _json(parcel_answer(parcel_id, lookup_scope(request.auth), day=q.date, distance_m=q.distance_m))
+
+
+def _json(answer) -> HttpResponse:
+    # Built from the records (answers.answer_json), the shape AnswerOut documents; ninja passes it through.
+    return HttpResponse(answer_bytes(answer), content_type="application/json")
 
 
 @router.get("/communes", response=list[CommuneHitOut], summary="Communes by name or code, before and after 2025")

@@ -11,7 +11,7 @@ from psycopg import Connection, sql
 
 from .errors import BadInput
 from .records import Scope
-from .sqlfiles import DEFAULT_TABLES, Tables, statement
+from .sqlfiles import DEFAULT_TABLES, Tables, cursor, statement
 
 __all__ = ["FeatureSet", "ParcelFilter", "MAX_LIMIT", "find_parcels", "overlay_by_commune", "overlay_by_zone",
            "plan_vs_current", "underground_conflicts"]
@@ -133,7 +133,7 @@ def find_parcels(conn: Connection, f: ParcelFilter, *, scope: Scope, as_of: date
                                   where=where)
     params.update(parcel_layers=list(scope.parcel_layers), zone_layers=list(scope.zone_layers), as_of=as_of,
                   limit=_limit(limit))
-    with conn.cursor() as cur:
+    with cursor(conn) as cur:
         cur.execute(query, params)
         rows = cur.fetchall()
     total = int(rows[0][9]) if rows else 0
@@ -144,7 +144,7 @@ def find_parcels(conn: Connection, f: ParcelFilter, *, scope: Scope, as_of: date
 
 
 def _fetch(conn: Connection, name: str, params: dict[str, Any], tables: Tables) -> list[tuple]:
-    with conn.cursor() as cur:
+    with cursor(conn) as cur:
         cur.execute(statement(name, tables), params)
         return cur.fetchall()
 

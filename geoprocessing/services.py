@@ -88,8 +88,8 @@ def sheet_html(answer: PlanningAnswer, scope: Scope, *, code: str, verify_url: s
     parcel = answer.parcel
     box = sheet_map.map_box(parcel.bbox)
     features = sheet_map.map_features(raw_connection(), box, scope=scope, as_of=answer.as_of, tables=tables())
-    svg = sheet_map.render_svg(features, box=box, subject=shapely.geometry.shape(parcel.geometry),
-                               width_mm=MAP_WIDTH_MM)
+    jpeg = sheet_map.render_jpeg(features, box=box, subject=shapely.geometry.shape(parcel.geometry),
+                                 width_mm=MAP_WIDTH_MM)
     drawn = {f.code for f in features if f.what == "segment"} | ({"canal"} if any(
         f.what == "canal" for f in features) else set())
     legend = [(_NETWORK_NAMES.get(k, "Kênh mương"), sheet_map.NETWORK_COLOURS[k]) for k in sorted(drawn)
@@ -103,7 +103,7 @@ def sheet_html(answer: PlanningAnswer, scope: Scope, *, code: str, verify_url: s
         "as_of": answer.as_of, "parcel": parcel, "commune": parcel.commune.unit.name if parcel.commune else "",
         "zones": answer.zones, "decisions": answer.decisions, "corridors": _corridors(answer),
         "distance_m": answer.distance_m, "notes": answer.notes,
-        "map_uri": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii"),
+        "map_uri": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"),
         "map_width_mm": MAP_WIDTH_MM, "legend_lines": legend,
         "qr_uri": qr_svg_data_uri(verify_url), "vertex_rows": rows,
         "vn2000_name": getattr(settings, "PLANNING_VN2000_NAME", "kinh tuyến trục 108°15′, múi chiếu 3°"),

@@ -10,7 +10,7 @@ from psycopg import Connection
 from .errors import BadInput, NodeNotOnNetwork, UnknownNode
 from .queries import FeatureSet
 from .records import Scope
-from .sqlfiles import DEFAULT_TABLES, Tables, statement
+from .sqlfiles import DEFAULT_TABLES, Tables, cursor, statement
 
 __all__ = ["NETWORKS", "MAX_SEGMENTS", "trace"]
 
@@ -36,7 +36,7 @@ def trace(conn: Connection, *, network: str, node: str, direction: Direction, sc
     irrigation = network == "irrigation"
     params = {"node": node, "network": None if irrigation else network, "point_layers": list(point_layers),
               "line_layers": list(line_layers)}
-    with conn.cursor() as cur:
+    with cursor(conn) as cur:
         cur.execute(statement("trace_start_work" if irrigation else "trace_start", tables), params)
         start = cur.fetchone()
         if start is None:

@@ -284,3 +284,17 @@ def test_communes_are_found_before_and_after_the_merger(client, planning_demo):
     hits = client.get("/api/planning/communes", {"q": old.name_ascii}).json()
     [hit] = [c for c in hits if c["id"] == old.pk]
     assert hit["valid_to"] == "2025-07-01"
+
+
+def test_the_fast_answer_is_exactly_what_the_schema_describes(planning_demo, users):
+    from django.contrib.auth.models import AnonymousUser
+
+    from geoprocessing.adapters import lookup_scope
+    from geoprocessing.answers import answer_json, answer_json_by_schema
+    from geoprocessing.selectors import parcel_answer
+
+    parcel = _zoned_parcel(planning_demo)
+    for user in (AnonymousUser(), users["planner"]):
+        answer = parcel_answer(parcel.pk, lookup_scope(user), day=None, distance_m=30)
+        assert answer.zones and answer.networks
+        assert answer_json(answer) == answer_json_by_schema(answer)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.gis.db.models.functions import PointOnSurface
+from PIL import Image
 from pypdf import PdfReader
 
 from geoprocessing.models import PlanningSheet
@@ -69,9 +70,16 @@ def test_the_sheet_map_draws_the_plot_its_neighbours_and_zones(parcel, planning_
     assert parcel.pk in {f.id for f in features if f.what == "parcel"}
     import shapely
 
-    svg = sheet_map.render_svg(features, box=box, subject=shapely.geometry.shape(answer.parcel.geometry))
-    assert svg.startswith("<svg") and svg.count("<path") > 10 and 'stroke="#d62828"' in svg
-    assert " m</text>" in svg  # the scale bar
+    jpeg = sheet_map.render_jpeg(features, box=box, subject=shapely.geometry.shape(answer.parcel.geometry),
+                                 width_mm=150, dpi=200)
+    image = Image.open(io.BytesIO(jpeg))
+    assert image.format == "JPEG" and abs(image.size[0] - 150 / 25.4 * 200) <= 1
+    x, y = (round(v / 2) for v in image.size)  # the parcel is at the centre of its map, outlined in red
+    centre = image.convert("RGB").crop((x - 60, y - 60, x + 60, y + 60))
+    reds = sum(1 for r, g, b in centre.getdata() if r > 180 and g < 90 and b < 90)
+    assert reds > 50
+    greys = sum(1 for r, g, b in image.convert("RGB").getdata() if abs(r - g) < 8 and abs(g - b) < 8 and r < 140)
+    assert greys > 1000  # neighbours' outlines and numbers
 
 
 def test_the_verification_url_checks_the_code(client, parcel):
