@@ -15,6 +15,29 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_use_migrations, django_db_keepdb,
+                    django_db_createdb, django_db_modify_db_settings):
+    """The test database, always.
+
+    pytest-django sets up only the databases that collected tests ask for through `db` or a marker. The
+    fixtures below commit for real (committed, portal_server, celery_worker), so a run of only tests that use
+    them would otherwise read and write the development database named in DATABASE_URL.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    if not django_db_use_migrations:
+        pytest.fail("the test database is built by the migrations; --nomigrations is not supported")
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb,
+                                 aliases={"default"})
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture(scope="session")
 def boundaries() -> Path:
     path = settings.SHARED_DATA_DIR / "boundaries"
     assert path.is_dir(), f"the shared data is missing at {path} (set SHARED_DATA_DIR)"
