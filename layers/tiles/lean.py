@@ -17,22 +17,14 @@ from psycopg_pool import AsyncConnectionPool
 
 from layers.registry import UnknownKind, get_kind
 
+from .directory import PublicLayers
 from .service import CACHE_SECONDS, FEATURE_CAP, BadTile, cache_key, compress, etag_of, parse_tile, tile_headers
 from .tile_sql import TileLayer, tile_statement
 
 __all__ = ["LeanTiles"]
 
 _PATH = re.compile(r"^/tiles/(?P<layers>[\w,-]+)/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.mvt$")
-_LAYERS_SQL = ("SELECT id, slug, kind, version, min_zoom, max_zoom FROM layers_layer "
-               "WHERE slug = ANY(%s) AND visibility = 'public'")
 MVT = b"application/vnd.mapbox-vector-tile"
-
-
-class _Ref:
-    __slots__ = ("pk", "slug", "kind", "version", "min_zoom", "max_zoom")
-
-    def __init__(self, row):
-        self.pk, self.slug, self.kind, self.version, self.min_zoom, self.max_zoom = row
 
 
 class LeanTiles:
@@ -42,6 +34,7 @@ class LeanTiles:
         self._pool: AsyncConnectionPool | None = None
         self._redis: aioredis.Redis | None = None
         self._lock = asyncio.Lock()
+        self._public = PublicLayers(database_url)
 
     async def _resources(self):
         if self._pool is None:
@@ -75,30 +68,29 @@ class LeanTiles:
             return False
         slugs = match["layers"].split(",")
         pool, cache = await self._resources()
-        async with pool.connection() as conn:
-            rows = await (await conn.execute(_LAYERS_SQL, [slugs])).fetchall()
-            found = {row[1]: _Ref(row) for row in rows}
-            if len(set(slugs)) != len(slugs) or any(slug not in found for slug in slugs):
-                return False
-            layers = [found[slug] for slug in slugs]
-            try:
-                kinds = [get_kind(layer.kind) for layer in layers]
-            except UnknownKind:
-                return False
-            key = cache_key(layers, z, x, y)
-            headers = dict(scope["headers"])
-            etag = etag_of(key)
-            if headers.get(b"if-none-match", b"").decode() == etag:
-                await _respond(send, 304, etag)
-                return True
-            body = await _cached(cache, key)
-            if body is None:
-                in_range = [(layer, kind) for layer, kind in zip(layers, kinds, strict=True)
-                            if layer.min_zoom <= z <= layer.max_zoom]
-                raw = b""
-                if in_range:
-                    statement, params = tile_statement(
-                        [TileLayer(layer.slug, layer.pk, kind, FEATURE_CAP) for layer, kind in in_range], z, x, y)
+        found = await self._public.find(pool, slugs)
+        if len(set(slugs)) != len(slugs) or any(slug not in found for slug in slugs):
+            return False
+        layers = [found[slug] for slug in slugs]
+        try:
+            kinds = [get_kind(layer.kind) for layer in layers]
+        except UnknownKind:
+            return False
+        key = cache_key(layers, z, x, y)
+        headers = dict(scope["headers"])
+        etag = etag_of(key)
+        if headers.get(b"if-none-match", b"").decode() == etag:
+            await _respond(send, 304, etag)
+            return True
+        body = await _cached(cache, key)
+        if body is None:
+            in_range = [(layer, kind) for layer, kind in zip(layers, kinds, strict=True)
+                        if layer.min_zoom <= z <= layer.max_zoom]
+            raw = b""
+            if in_range:
+                statement, params = tile_statement(
+                    [TileLayer(layer.slug, layer.pk, kind, FEATURE_CAP) for layer, kind in in_range], z, x, y)
+                async with pool.connection() as conn:
                     raw = bytes((await (await conn.execute(statement, params)).fetchone())[0] or b"")
         if body is None:
             body = await asyncio.to_thread(compress, raw) if len(raw) > 65536 else compress(raw)

@@ -57,3 +57,34 @@ def test_lean_path_matches_django(committed, portal_server, tmp_path):
     with_cookie = _get(portal_server + path, Cookie="sessionid=nothing")
     assert with_cookie[0] == 200 and "x-tile-path" not in with_cookie[1]
     assert _get(portal_server + "/tiles/lean-public/30/0/0.mvt")[0] == 400
+
+
+def _until(check, seconds: float = 5.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def test_lean_path_hears_catalog_changes(committed, portal_server, tmp_path):
+    """The lean path keeps public layers in memory; a new version or a layer made internal is seen at once."""
+    cells = [shapely.box(CENTRE[0], CENTRE[1], CENTRE[0] + 2e-4, CENTRE[1] + 2e-4)]
+    gpd.GeoDataFrame({"ext_id": ["N0"], "sheet_no": ["1"], "parcel_no": ["1"]}, geometry=cells,
+                     crs=4326).to_file(tmp_path / "n.gpkg")
+    layer = Layer.objects.create(slug="lean-notify", kind="land_parcel", title_vi="t", title_en="t",
+                                 theme="planning", visibility="public")
+    committed.append(layer)
+    import_file(layer, tmp_path / "n.gpkg")
+    x, y = tile_of(*CENTRE, 16)
+    url = portal_server + f"/tiles/lean-notify/16/{x}/{y}.mvt"
+    first = _get(url)
+    assert first[0] == 200 and first[1]["x-tile-path"] == "lean"
+    assert _get(url)[1]["etag"] == first[1]["etag"]  # served from memory and cache alike
+    import_file(layer, tmp_path / "n.gpkg")  # a new version: a new tile key
+    assert _until(lambda: _get(url)[1].get("etag") != first[1]["etag"])
+    Layer.objects.filter(pk=layer.pk).update(visibility="internal")
+    assert _until(lambda: _get(url)[0] == 404), "a layer made internal is still served in public"
