@@ -167,20 +167,6 @@ def new_tracking_code() -> str:
     return f"NT-{body[:4]}-{body[4:]}"
 
 
-def _insert(incident: Incident) -> None:
-    # 31^8 codes: a clash is rare, but possible; retry with a fresh one inside a savepoint.
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                incident.save(force_insert=True)
-            return
-        except IntegrityError as exc:
-            if "tracking_code" not in str(exc):
-                raise
-            incident.tracking_code = new_tracking_code()
-    raise RuntimeError("no free tracking code after 5 tries")
-
-
 def _attach(incident: Incident, uploads: tuple[CheckedUpload, ...], *, purpose: str, uploaded_by=None,
             event=None, saved: list) -> list[IncidentMedia]:
     rows = []
@@ -234,6 +220,27 @@ def reporter_key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _store(checked: CheckedReport, incident: Incident, routed: Route) -> None:
+    report = checked.report
+    saved: list = []
+    try:
+        with transaction.atomic():
+            incident.save(force_insert=True)
+            events.submitted_event(incident=incident, actor=report.recorded_by or report.reporter_user,
+                                   channel=report.channel, routed_by=routed.reason)
+            if not routed.to_triage:
+                events.assigned_event(incident=incident, actor=None, from_status=Status.SUBMITTED,
+                                      agency=routed.agency, reason=routed.reason)
+            rows = _attach(incident, checked.uploads, purpose=IncidentMedia.Purpose.REPORT,
+                           uploaded_by=report.reporter_user, saved=saved)
+            queue_receipt(incident)
+            queue_processing([row.pk for row in rows])
+            announce_change(incident, "created")
+    except BaseException:
+        _remove(saved)
+        raise
+
+
 def do_submit_incident(checked: CheckedReport) -> Incident:
     """Store a checked report: the incident routed and given its deadline, its first events, media, receipt.
 
@@ -256,21 +263,14 @@ def do_submit_incident(checked: CheckedReport) -> Incident:
         attributes=checked.attributes, media_url=report.media_url, extra=report.extra, created_at=now)
     incident.reporter_key = secrets.token_urlsafe(18)
     incident.reporter_key_digest = reporter_key_digest(incident.reporter_key)
-    saved: list = []
-    try:
-        with transaction.atomic():
-            _insert(incident)
-            events.submitted_event(incident=incident, actor=report.recorded_by or report.reporter_user,
-                                   channel=report.channel, routed_by=routed.reason)
-            if not routed.to_triage:
-                events.assigned_event(incident=incident, actor=None, from_status=Status.SUBMITTED,
-                                      agency=routed.agency, reason=routed.reason)
-            rows = _attach(incident, checked.uploads, purpose=IncidentMedia.Purpose.REPORT,
-                           uploaded_by=report.reporter_user, saved=saved)
-            queue_receipt(incident)
-            queue_processing([row.pk for row in rows])
-            announce_change(incident, "created")
-    except BaseException:
-        _remove(saved)
-        raise
+    # 31^8 codes: a clash is rare but possible, and then the whole transaction is tried again with a new code
+    # (cheaper on every report than a savepoint around the insert).
+    for attempt in range(3):
+        try:
+            _store(checked, incident, routed)
+            break
+        except IntegrityError as exc:
+            if attempt == 2 or "tracking_code" not in str(exc):
+                raise
+            incident.pk, incident.tracking_code = None, new_tracking_code()
     return incident

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils.translation import gettext as _
 
 from layers.models import Canal, NetworkNode, NetworkSegment
@@ -61,29 +60,33 @@ def nearest_operator(point: Point, network: str, radius_m: float) -> tuple[int, 
     return best
 
 
-def matching_rules(category: Category, loc: Location):
+# Highest priority first; then a rule of this category before one for any; then the most specific area:
+# drawn, commune, district, province, anywhere. One statement, using the admin units already found.
+_RULES = """
+SELECT r.id, r.name, r.category_id, r.admin_unit_id, r.priority, o.id, o.code, o.name, o.kind
+  FROM incidents_routingrule r JOIN accounts_orgunit o ON o.id = r.agency_id
+ WHERE r.active AND (r.category_id = %(category)s OR r.category_id IS NULL)
+   AND ((r.admin_unit_id IS NULL AND r.area IS NULL)
+        OR r.admin_unit_id = ANY(%(units)s)
+        OR (r.area IS NOT NULL AND ST_Covers(r.area, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326))))
+ ORDER BY r.priority DESC, r.category_id IS NULL,
+          CASE WHEN r.area IS NOT NULL THEN 0 WHEN r.admin_unit_id = %(commune)s THEN 1
+               WHEN r.admin_unit_id = %(district)s THEN 2 WHEN r.admin_unit_id = %(province)s THEN 3 ELSE 4 END,
+          r.id
+"""
+
+
+def matching_rules(category: Category, loc: Location) -> list[RoutingRule]:
     """Active rules for this category (or any) whose area holds the point, best first."""
-    units = [unit.pk for unit in (loc.commune, loc.district, loc.province) if unit is not None]
-    where = Q(admin_unit__isnull=True, area__isnull=True) | Q(area__covers=loc.point)
-    if units:
-        where |= Q(admin_unit_id__in=units)
-    rules = (RoutingRule.objects.active().filter(Q(category=category) | Q(category__isnull=True))
-             .filter(where).select_related("agency").defer("area")
-             .annotate(unit_level=F("admin_unit__level"),
-                       drawn=ExpressionWrapper(Q(area__isnull=False), output_field=BooleanField())))
-    # Highest priority first; then a rule of this category before one for any; then the most specific area.
-    specificity = {"commune": 1, "district": 2, "province": 3}
-
-    def key(rule: RoutingRule):
-        if rule.drawn:
-            size = 0
-        elif rule.unit_level is not None:
-            size = specificity.get(rule.unit_level, 3)
-        else:
-            size = 4
-        return (-rule.priority, rule.category_id is None, size, rule.pk)
-
-    return sorted(rules, key=key)
+    ids = {level: getattr(loc, level).pk if getattr(loc, level) is not None else None
+           for level in ("commune", "district", "province")}
+    with connection.cursor() as cur:
+        cur.execute(_RULES, {"category": category.pk, "units": [v for v in ids.values() if v is not None],
+                             "x": loc.point.x, "y": loc.point.y, **ids})
+        rows = cur.fetchall()
+    return [RoutingRule(id=rid, name=name, category_id=cat, admin_unit_id=unit, priority=priority, agency_id=oid,
+                        agency=OrgUnit(id=oid, code=code, name=oname, kind=kind))
+            for rid, name, cat, unit, priority, oid, code, oname, kind in rows]
 
 
 def route(category: Category, loc: Location) -> Route:

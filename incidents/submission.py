@@ -8,7 +8,6 @@ from django.http import HttpRequest
 
 from portal.errors import BodyTooLarge, InvalidInput
 
-from .access import is_agency_staff, is_dispatcher
 from .conf import conf
 from .intake import Report, check_report, do_submit_incident
 from .models import Channel, Incident
@@ -97,7 +96,8 @@ def submit_from_request(request: HttpRequest, *, data: dict, files: list, channe
         check_not_spam(honeypot=_text(data.get(HONEYPOT_FIELD)), ticket=_text(data.get("ticket")))
     report = report_from(data, channel=channel)
     if not anonymous:
-        if is_dispatcher(user) or is_agency_staff(user):
+        # Staff belong to an organisation, citizens to none: no permission lookup on the hot path.
+        if user.org_unit_id is not None:
             report.recorded_by = user
         else:
             report.reporter_user = user
