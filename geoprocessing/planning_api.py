@@ -25,7 +25,8 @@ __all__ = ["router"]
 router = Router(auth=public_access)
 
 
-@router.get("/lookup", response=AnswerOut, summary="What the plan says about a parcel (click, coordinates or numbers)")
+@router.get("/lookup", response=AnswerOut, url_name="planning_lookup",
+            summary="What the plan says about a parcel (click, coordinates or numbers)")
 @core_errors
 def lookup(request, q: Query[LookupQuery]):
     return _json(planning_answer_for(request.auth, q))
@@ -42,7 +43,8 @@ def _json(answer) -> HttpResponse:
     return HttpResponse(answer_bytes(answer), content_type="application/json")
 
 
-@router.get("/communes", response=list[CommuneHitOut], summary="Communes by name or code, before and after 2025")
+@router.get("/communes", response=list[CommuneHitOut], url_name="planning_communes",
+            summary="Communes by name or code, before and after 2025")
 def communes(request, q: str = "", limit: int = 20):
     _name, ids = province()
     return search_communes(raw_connection(), q, province_ids=ids or None, limit=limit, tables=tables())
@@ -72,7 +74,8 @@ def _sheet_out(request, sheet: PlanningSheet) -> dict:
             "verify_url": _verify_url(request, sheet.code)}
 
 
-@router.post("/sheets", response={201: SheetOut}, summary="Issue a planning information sheet (PDF) for a parcel")
+@router.post("/sheets", response={201: SheetOut}, url_name="planning_sheets",
+             summary="Issue a planning information sheet (PDF) for a parcel")
 @core_errors
 def issue_sheet(request, body: SheetIn):
     check_sheet_rate(request)

@@ -144,7 +144,8 @@ def _zone_ids(scope: Scope, ref: ZoneRefIn) -> tuple[int, ...]:
     return found
 
 
-@router.post("/parcels", summary="Parcels by attributes and by space (GeoJSON, or a download)")
+@router.post("/parcels", url_name="queries_parcels",
+             summary="Parcels by attributes and by space (GeoJSON, or a download)")
 @core_errors
 def parcels(request, body: ParcelQueryIn, q: Query[FormatQuery]):
     user = _planner(request)
@@ -169,7 +170,8 @@ class OverlayQuery(FormatQuery):
     within: str | None = Field(None, max_length=2_000_000, description="by zone: only zones touching this polygon")
 
 
-@router.get("/overlay", summary="Area by land use per commune (current and planned) or per plan zone")
+@router.get("/overlay", url_name="queries_overlay",
+            summary="Area by land use per commune (current and planned) or per plan zone")
 @core_errors
 def overlay(request, q: Query[OverlayQuery]):
     scope = planner_scope(_planner(request))
@@ -189,7 +191,8 @@ class DiffQuery(FormatQuery):
     limit: int = Field(queries.DEFAULT_LIMIT, ge=1, le=queries.MAX_LIMIT)
 
 
-@router.get("/plan-vs-current", summary="Parcels whose current land use differs from the plan")
+@router.get("/plan-vs-current", url_name="queries_plan_vs_current",
+            summary="Parcels whose current land use differs from the plan")
 @core_errors
 def plan_vs_current(request, q: Query[DiffQuery]):
     scope = planner_scope(_planner(request))
@@ -205,7 +208,8 @@ class ConflictQuery(DiffQuery):
     network: list[str] = Field(default_factory=list)
 
 
-@router.get("/underground-conflicts", summary="Segments under parcels planned for building, or too shallow")
+@router.get("/underground-conflicts", url_name="queries_underground_conflicts",
+            summary="Segments under parcels planned for building, or too shallow")
 @core_errors
 def underground_conflicts(request, q: Query[ConflictQuery]):
     scope = planner_scope(_planner(request))
@@ -223,7 +227,7 @@ class TraceQuery(FormatQuery):
     limit: int = Field(trace.MAX_SEGMENTS, ge=1, le=trace.MAX_SEGMENTS)
 
 
-@router.get("/trace", summary="Trace a network upstream or downstream from a node")
+@router.get("/trace", url_name="queries_trace", summary="Trace a network upstream or downstream from a node")
 @core_errors
 def trace_network(request, q: Query[TraceQuery]):
     scope = planner_scope(_planner(request))
@@ -261,7 +265,8 @@ def _zonal_polygons(user, body: ZonalIn, day: dt.date) -> tuple[str, list[tuple[
     return layer.slug, [(f.ext_id, getattr(f, label), f.geom) for f in features]
 
 
-@router.post("/zonal-stats", summary="Statistics of a raster inside each commune, zone or irrigated area")
+@router.post("/zonal-stats", url_name="queries_zonal_stats",
+             summary="Statistics of a raster inside each commune, zone or irrigated area")
 @core_errors
 def zonal_stats(request, body: ZonalIn, q: Query[FormatQuery]):
     user = _planner(request)
