@@ -15,6 +15,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "planning"
 
 
 def _known_parcel(demo):
+    """A parcel with a commune, numbers unique there, inside one zone; with its inner point (`inside`)."""
     for parcel in (LandParcel.objects.filter(layer=demo.layers["land_parcel"], commune__isnull=False)
                    .annotate(inside=PointOnSurface("geom")).order_by("pk")[:300]):
         unique = LandParcel.objects.filter(layer=parcel.layer, commune=parcel.commune, sheet_no=parcel.sheet_no,
@@ -97,3 +98,63 @@ def test_typing_a_sheet_and_parcel_shows_its_zones_and_nothing_leaves_the_portal
                and urlsplit(url).netloc != portal]
     assert foreign == []
     assert not [e for e in errors if "404" not in e and "Failed to load resource" not in e], errors
+
+
+@pytest.mark.browser
+def test_a_planner_draws_a_polygon_and_gets_its_parcels_on_the_map(browser, portal_server, planning_demo,
+                                                                   django_db_blocker):
+    from portal.accounts.models import OrgUnit, User
+    from portal.accounts.roles import sync_roles
+    from portal.accounts.services import do_create_user
+
+    with django_db_blocker.unblock():
+        sync_roles()
+        User.objects.filter(username="plantest-browser-planner").delete()
+        org, _ = OrgUnit.objects.get_or_create(code="plantest-org", defaults={"name": "Sở Xây dựng (thử)",
+                                                                               "kind": OrgUnit.Kind.AGENCY})
+        do_create_user(username="plantest-browser-planner", password="a-long-test-password", roles=["planner"],
+                       org_unit=org)
+        parcel, _zone = _known_parcel(planning_demo)
+    page = browser.new_page(viewport={"width": 1280, "height": 850}, locale="vi-VN")
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(f"{portal_server}/accounts/login/?next=/planning/queries/")
+        page.fill("input[name=username]", "plantest-browser-planner")
+        page.fill("input[name=password]", "a-long-test-password")
+        page.click("button[type=submit]")
+        page.wait_for_function("window.plannerQueries && window.plannerQueries.portal.map.loaded()",
+                               timeout=60_000)
+        page.select_option("[data-query]", "plan-vs-current")
+        page.click("[data-query-form] button[type=submit]")
+        page.locator("[data-result-count]").wait_for(timeout=60_000)
+        assert int(page.get_attribute("[data-result-count]", "data-result-count")) > 0
+        assert page.locator("[data-result-table] tbody tr").count() > 0
+
+        page.select_option("[data-query]", "parcels")
+        x, y = parcel.inside.x, parcel.inside.y
+        page.evaluate(f"window.plannerQueries.portal.map.jumpTo({{center: [{x}, {y}], zoom: 17}})")
+        page.click("[data-draw]")
+        box = page.locator("[data-map]").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        for dx, dy in ((-120, -120), (120, -120), (120, 120)):
+            page.mouse.click(cx + dx, cy + dy)
+        page.mouse.dblclick(cx - 120, cy + 120)
+        assert page.evaluate("window.plannerQueries.drawing.polygon.coordinates[0].length") == 5  # 4 corners
+        page.click("[data-query-form] button[type=submit]")
+        page.wait_for_function("document.querySelector('[data-result-count]')"
+                               " && Number(document.querySelector('[data-result-count]').dataset.resultCount) > 0",
+                               timeout=60_000)
+        assert parcel.ext_id in page.locator("[data-result-table]").inner_text()
+        page.wait_for_function("window.plannerQueries.portal.map.queryRenderedFeatures("
+                               "{layers: ['query-fill']}).length > 0", timeout=30_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "queries.png"))
+    finally:
+        page.close()
+        with django_db_blocker.unblock():
+            User.objects.filter(username="plantest-browser-planner").delete()
+            OrgUnit.objects.filter(code="plantest-org").delete()
+    portal = urlsplit(portal_server).netloc
+    assert [url for url in requests if urlsplit(url).scheme not in ("data", "blob")
+            and urlsplit(url).netloc != portal] == []

@@ -192,7 +192,10 @@ map.on("click", (event) => {
 map.on("dblclick", (event) => {
   if (!drawing.active || drawing.corners.length < 3) return;
   event.preventDefault();
-  const ring = [...drawing.corners, drawing.corners[0]];
+  // The double-click's own two clicks added its point twice: keep corners that differ from the one before.
+  const corners = drawing.corners.filter((c, i, all) => i === 0 || c[0] !== all[i - 1][0] || c[1] !== all[i - 1][1]);
+  if (corners.length < 3) return;
+  const ring = [...corners, corners[0]];
   Object.assign(drawing, { active: false, polygon: { type: "Polygon", coordinates: [ring] } });
   map.doubleClickZoom.enable();
   showDrawing();
