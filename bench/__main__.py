@@ -1,15 +1,16 @@
-"""`make bench`: python -m bench [import | tiles | incidents] [--parcels N …]; with no command, all run."""
+"""`make bench`: python -m bench [import | tiles | incidents | planning] [--parcels N …]; with no command, all run."""
 
 import argparse
 import sys
 
-COMMANDS = ("import", "tiles", "incidents")
+COMMANDS = ("import", "tiles", "incidents", "planning")
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"make bench ARGS='{command} …'" if command != "all" else "make bench")
-    if command == "tiles":
-        parser.add_argument("--parcels", type=int, default=1_000_000, help="generated parcels under the tiles")
+    if command in ("tiles", "planning"):
+        parser.add_argument("--parcels", type=int, default=1_000_000,
+                            help=f"generated parcels under the {command}")
     else:
         parser.add_argument("--parcels", type=int, nargs="+", default=[200_000, 1_000_000],
                             help="sizes of the import benchmark (peak memory at two sizes shows it is streamed)"
@@ -20,6 +21,10 @@ def _parser(command: str) -> argparse.ArgumentParser:
         incidents.add_argument("--with-photo", type=int, default=100, help="reports each with a 2 MB photo")
         incidents.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
         incidents.add_argument("--web-workers", type=int, default=2, help="uvicorn workers (one per core)")
+    if command in ("planning", "all"):
+        planning = parser.add_argument_group("planning")
+        planning.add_argument("--samples", type=int, default=300, help="parcels looked up each way")
+        planning.add_argument("--sheets", type=int, default=20, help="planning sheets (PDF) issued")
     if command in ("tiles", "all"):
         tiles = parser.add_argument_group("tiles")
         tiles.add_argument("--per-zoom", type=int, default=60, help="parcel tiles drawn at each zoom 12–17")
@@ -53,6 +58,13 @@ def main(argv: list[str]) -> int:
             print()
         incidents.run(reports=args.reports, with_photo=args.with_photo, clients=args.clients,
                       web_workers=args.web_workers)
+    if command in ("planning", "all"):
+        from . import planning
+
+        if command == "all":
+            print()
+        planning.run(max(args.parcels) if command == "all" else args.parcels, samples=args.samples,
+                     sheets=args.sheets)
     return 0
 
 
