@@ -3,7 +3,7 @@
 from portal.errors import PortalError
 
 __all__ = ["LayersError", "UnreadableFile", "BadMapping", "NoCrs", "BadGeometry", "UnknownUnits", "BadRasterOption",
-           "RasterUnavailable"]
+           "RasterUnavailable", "ReadOnlyLayer"]
 
 
 class LayersError(PortalError):
@@ -50,3 +50,11 @@ class RasterUnavailable(LayersError):
     code = "raster_unavailable"
     http_status = 503
     user_msg = "The file of this raster layer cannot be read on the server right now."
+
+
+class ReadOnlyLayer(LayersError):
+    """A layer whose kind has no importable key: it shows rows kept elsewhere (admin units through a view)."""
+
+    code = "read_only_layer"
+    http_status = 409
+    user_msg = "This layer is read from the administrative units; change those with import_admin_units."

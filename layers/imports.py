@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .errors import LayersError
+from .errors import LayersError, ReadOnlyLayer
 from .importing import ImportOptions, import_file
 from .importing.runner import resolve_mapping
 from .importing.source import SourceInfo, inspect
@@ -53,6 +53,8 @@ def options_of(job: ImportJob) -> ImportOptions:
 
 def check_import(layer: Layer, path: Path, options: ImportOptions) -> SourceInfo:
     """Everything that can be known before the worker starts, so bad input is refused at once."""
+    if "ext_id" not in get_kind(layer.kind).import_columns:
+        raise ReadOnlyLayer()
     info = inspect(path, options.source_layer)
     resolve_mapping(get_kind(layer.kind), info, options)
     return info

@@ -44,6 +44,8 @@ def _editable(request: HttpRequest, collection_id: str):
     found = find_collection(user, collection_id)
     if not can_edit_layer(user, found.layer):
         raise Forbidden()
+    if "ext_id" not in found.kind.import_columns:  # a view over rows kept elsewhere (admin units)
+        raise Forbidden("This layer is read from the administrative units and cannot be changed here.")
     return found
 
 

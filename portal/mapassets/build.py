@@ -1,7 +1,9 @@
-"""Build the map's glyphs and sprites into built/map/ when missing or when their inputs changed.
+"""Build the map's glyphs and sprites into built/map/ when missing or when their inputs changed, and put
+the MapLibre files the pages load into built/vendor/maplibre-gl/.
 
-Inputs are Debian's Noto Sans (fonts-noto-core), @mapbox/maki's SVG icons (npm) and this package's own
-code; their digest is kept beside the outputs, so a second run with nothing changed only hashes files.
+Inputs are Debian's Noto Sans (fonts-noto-core), @mapbox/maki's SVG icons and MapLibre's dist (npm) and
+this package's own code; their digest is kept beside the outputs, so a second run with nothing changed
+only hashes files.
 """
 
 import hashlib
@@ -12,13 +14,18 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-__all__ = ["FONTS", "SPRITES", "OUT", "build", "is_current"]
+__all__ = ["FONTS", "SPRITES", "OUT", "VENDOR", "build", "is_current"]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 OUT = ROOT / "built" / "map"
 FONT_DIR = Path("/usr/share/fonts/truetype/noto")
 FONTS = {"NotoSans-Regular": FONT_DIR / "NotoSans-Regular.ttf", "NotoSans-Bold": FONT_DIR / "NotoSans-Bold.ttf"}
 ICONS = ROOT / "node_modules" / "@mapbox" / "maki" / "icons"
+# Only what pages load: npm's dist also holds dev builds and source maps (38 MB) that collectstatic would
+# hash and compress for nothing.
+MAPLIBRE = ROOT / "node_modules" / "maplibre-gl" / "dist"
+MAPLIBRE_FILES = ("maplibre-gl.js", "maplibre-gl.css", "LICENSE.txt")
+VENDOR = ROOT / "built" / "vendor" / "maplibre-gl"
 # One sheet per basemap style: dark grey icons on a white halo, and the reverse for the dispatch room.
 SPRITES = {"light": {"colour": "#4f5b66", "halo": "#ffffff"}, "dark": {"colour": "#d5dde5", "halo": "#1b232b"}}
 _STAMP = OUT / ".inputs"
@@ -30,7 +37,10 @@ def _inputs() -> list[Path]:
         raise FileNotFoundError(f"fonts missing: {', '.join(missing)} (apt-get install -y fonts-noto-core)")
     if not ICONS.is_dir():
         raise FileNotFoundError(f"{ICONS} is missing (npm ci installs @mapbox/maki)")
-    return [*FONTS.values(), *sorted(ICONS.glob("*.svg")), *sorted(Path(__file__).parent.glob("*.py"))]
+    vendor = [MAPLIBRE / name for name in MAPLIBRE_FILES]
+    if not all(path.exists() for path in vendor):
+        raise FileNotFoundError(f"{MAPLIBRE} is incomplete (npm ci installs maplibre-gl)")
+    return [*FONTS.values(), *sorted(ICONS.glob("*.svg")), *vendor, *sorted(Path(__file__).parent.glob("*.py"))]
 
 
 def _digest(paths: list[Path]) -> str:
@@ -43,6 +53,16 @@ def _digest(paths: list[Path]) -> str:
 
 def is_current() -> bool:
     return _STAMP.exists() and _STAMP.read_text() == _digest(_inputs())
+
+
+def _copy_maplibre() -> None:
+    VENDOR.mkdir(parents=True, exist_ok=True)
+    for name in MAPLIBRE_FILES:
+        data = (MAPLIBRE / name).read_bytes()
+        if name.endswith(".js"):
+            # Its source map is not shipped: a dangling reference would fail the manifest storage.
+            data = b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"//# sourceMappingURL="))
+        (VENDOR / name).write_bytes(data)
 
 
 def _write_font(name: str, path: Path, out: Path) -> int:
@@ -61,7 +81,8 @@ def build(log: Callable[[str], None] = print, *, force: bool = False) -> bool:
     """Build what is out of date; False when everything was already current."""
     inputs = _inputs()
     want = _digest(inputs)
-    if not force and _STAMP.exists() and _STAMP.read_text() == want:
+    if not force and _STAMP.exists() and _STAMP.read_text() == want and all(
+            (VENDOR / name).exists() for name in MAPLIBRE_FILES):
         return False
     started = time.monotonic()
     staging = OUT.with_name(OUT.name + ".new")
@@ -79,6 +100,7 @@ def build(log: Callable[[str], None] = print, *, force: bool = False) -> bool:
     # Swapped in whole, so a server never sees half a build.
     shutil.rmtree(OUT, ignore_errors=True)
     staging.rename(OUT)
+    _copy_maplibre()
     _STAMP.write_text(want)
     log(f"map assets built in {time.monotonic() - started:.1f} s: "
         + ", ".join(f"{name} {n} glyphs" for name, n in counts.items()) + f", {len(icons)} icons")

@@ -99,8 +99,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # MapLibre and other front-end packages come from npm and are served by the portal itself.
-STATICFILES_DIRS = [("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
-                    # Glyphs and sprites bootstrap builds from Debian fonts and npm icons (portal/mapassets).
+# Bootstrap (portal/mapassets) puts MapLibre's two files there, and builds glyphs and sprites from Debian
+# fonts and npm icons.
+STATICFILES_DIRS = [("vendor/maplibre-gl", BASE_DIR / "built" / "vendor" / "maplibre-gl"),
                     ("map", BASE_DIR / "built" / "map")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -209,3 +209,24 @@ def test_config_lists_only_the_layers_the_caller_may_see(parcels, basemap):
     assert entry["style"]["type"] == "fill" and entry["theme"] == "planning"
     assert {theme["key"] for theme in config["themes"]} >= {"planning"}
     assert "OpenStreetMap" in config["attribution"] and "WorldPop" in config["attribution"]
+
+
+def test_admin_unit_layers_refuse_imports_and_feature_edits(basemap, tmp_path):
+    from layers.errors import ReadOnlyLayer
+    from layers.importing import ImportOptions
+    from layers.imports import check_import
+
+    layer = Layer.objects.get(slug="map-nen-hc")
+    path = tmp_path / "x.geojson"
+    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"A"},'
+                    '"geometry":{"type":"Point","coordinates":[108.9,11.5]}}]}')
+    with pytest.raises(ReadOnlyLayer):
+        check_import(layer, path, ImportOptions())
+    admin = User.objects.create_superuser("map-root", password="x" * 12)
+    client = Client()
+    client.force_login(admin)
+    before = AdminUnit.objects.count()
+    response = client.post("/ogcapi/collections/map-nen-hc/items", data=path.read_text().replace(
+        '{"type":"FeatureCollection","features":[', "").removesuffix("]}"), content_type="application/geo+json")
+    assert response.status_code == 403 and "administrative units" in response.json()["description"]
+    assert AdminUnit.objects.count() == before
