@@ -1,5 +1,6 @@
 """Entry point for the Makefile: python3 -m bootstrap {setup,run,test,stop,env}."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -53,6 +54,15 @@ def _compile_messages() -> None:
 
 def _build_map_assets() -> None:
     """Glyphs and sprites for the map, rebuilt only when fonts, icons or their builder changed."""
+    # The up-to-date check is standard library only: loaded alone, it costs no venv start.
+    spec = importlib.util.spec_from_file_location("_map_assets_build", ROOT / "portal" / "mapassets" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    try:
+        if build.is_current():
+            return
+    except FileNotFoundError as exc:
+        raise BootstrapError(str(exc)) from exc
     result = subprocess.run([str(VENV_PYTHON), "-m", "portal.mapassets"], cwd=ROOT, text=True,
                             stdout=None, stderr=subprocess.PIPE)
     if result.returncode != 0:

@@ -52,7 +52,9 @@ def _digest(paths: list[Path]) -> str:
 
 
 def is_current() -> bool:
-    return _STAMP.exists() and _STAMP.read_text() == _digest(_inputs())
+    """Standard library only, so bootstrap can ask without starting the venv's Python."""
+    return (_STAMP.exists() and _STAMP.read_text() == _digest(_inputs())
+            and all((VENDOR / name).exists() for name in MAPLIBRE_FILES))
 
 
 def _copy_maplibre() -> None:
@@ -79,10 +81,8 @@ def _write_font(name: str, path: Path, out: Path) -> int:
 
 def build(log: Callable[[str], None] = print, *, force: bool = False) -> bool:
     """Build what is out of date; False when everything was already current."""
-    inputs = _inputs()
-    want = _digest(inputs)
-    if not force and _STAMP.exists() and _STAMP.read_text() == want and all(
-            (VENDOR / name).exists() for name in MAPLIBRE_FILES):
+    want = _digest(_inputs())
+    if not force and is_current():
         return False
     started = time.monotonic()
     staging = OUT.with_name(OUT.name + ".new")
