@@ -4,7 +4,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from incident_helpers import NHA_TRANG, PHAN_RANG, jpeg_bytes
+from incident_helpers import NHA_TRANG, PHAN_RANG, audio_only_mp4, jpeg_bytes
 
 from incidents.models import Incident, IncidentMedia, PersonalDataAccess
 
@@ -76,6 +76,7 @@ def test_a_fresh_ticket_is_refused_as_too_fast(client, admin_units, categories):
     ("setup.jpg", b"MZ\x90\x00\x03" + b"\x00" * 1000, 415, "executable_refused"),
     ("cut.jpg", jpeg_bytes(size=(800, 600))[:2000], 422, "truncated_image"),
     ("notes.jpg", b"just some text, not a picture", 415, "unsupported_media_type"),
+    ("silence.mp4", audio_only_mp4(), 422, "video_without_frames"),
 ])
 def test_bad_files_are_refused_with_their_reason(client, admin_units, categories, ticket, media_dir, name, data,
                                                  status, code):
@@ -130,3 +131,22 @@ def test_agency_staff_see_their_agency_only_and_each_contact_view_is_logged(
     assert reads == [("dispatcher", "reporter_name,reporter_phone,reporter_email", "api"),
                      ("roads", "reporter_name,reporter_phone,reporter_email", "api")]
     assert client.get("/api/incidents/staff").status_code == 401
+
+
+def test_too_many_files_are_refused(client, admin_units, categories, ticket, settings):
+    settings.INCIDENT_MAX_FILES = 2
+    files = [SimpleUploadedFile(f"{i}.jpg", jpeg_bytes()) for i in range(3)]
+    response = client.post("/api/incidents/", _form(ticket, media=files))
+    assert response.status_code == 422 and response.json()["code"] == "too_many_files"
+    assert not Incident.objects.exists()
+
+
+def test_the_photo_location_is_kept_as_a_suggestion(client, admin_units, categories, ticket):
+    from incident_helpers import gps_jpeg
+
+    photo = SimpleUploadedFile("gps.jpg", gps_jpeg(108.9601, 11.5702))
+    code = client.post("/api/incidents/", _form(ticket, media=[photo])).json()["tracking_code"]
+    media = IncidentMedia.objects.get(incident__tracking_code=code)
+    assert (media.exif_lon, media.exif_lat) == (pytest.approx(108.9601, abs=1e-4), pytest.approx(11.5702, abs=1e-4))
+    incident = Incident.objects.get(tracking_code=code)
+    assert incident.geom.x == pytest.approx(PHAN_RANG[0])  # the reporter's pin stays the report's place
