@@ -6,10 +6,12 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import DatabaseError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,13 +30,48 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     if not django_db_use_migrations:
         pytest.fail("the test database is built by the migrations; --nomigrations is not supported")
     keepdb = django_db_keepdb and not django_db_createdb
+    # Tests that flush the database (transaction=True) empty what the migrations wrote too (land-use codes,
+    # roles); _restore_after_flush puts it back from a copy serialized here.
+    serialized = {"default"} if any(_flushes(item) for item in request.session.items) else set()
     with django_db_blocker.unblock():
         config = setup_databases(verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb,
-                                 aliases={"default"})
+                                 aliases={"default"}, serialized_aliases=serialized)
+        from django.db import connection
+
+        # Kept here: a test run inside Playwright's loop sees a connection object of its own, without it.
+        _MIGRATED_ROWS.append(getattr(connection, "_test_serialized_contents", None))
     yield
     if not keepdb:
         with django_db_blocker.unblock():
-            teardown_databases(config, verbosity=request.config.option.verbose)
+            try:
+                teardown_databases(config, verbosity=request.config.option.verbose)
+            except DatabaseError as exc:  # a server's session still closing; the next run recreates it
+                warnings.warn(f"the test database was left behind: {exc}", stacklevel=1)
+
+
+_MIGRATED_ROWS: list = []
+
+
+def _flushes(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in fixtures \
+        or "live_server" in fixtures
+
+
+@pytest.fixture(autouse=True)
+def _restore_after_flush(request, django_db_blocker):
+    """After a test that flushed the tables, the migrations' rows come back for the tests that follow it.
+
+    pytest-django runs such tests before those that use only `committed` and the servers, which would
+    otherwise find no land-use codes and no roles.
+    """
+    yield
+    if _flushes(request.node) and _MIGRATED_ROWS and _MIGRATED_ROWS[0]:
+        from django.db import connection
+
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(_MIGRATED_ROWS[0])
 
 
 @pytest.fixture(scope="session")

@@ -83,6 +83,9 @@ class FreshPartition:
             partitions.index_loading_table(cursor, self.table, self.loading, self.layer.pk)
         except partitions.DuplicateKey as exc:
             raise _duplicate(exc.key) from exc
+        # A new table has no statistics: without them the planner guesses one row for every tile and picks
+        # plans a hundred times slower (measured: 44 ms instead of 0.4 for a z17 tile of 200,000 parcels).
+        cursor.execute(sql.SQL("ANALYZE {}").format(loading))
         cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(loading))
         staged = cursor.fetchone()[0]
         cursor.execute(sql.SQL("SELECT count(*) FROM {} WHERE layer_id = %s").format(parent), [self.layer.pk])
