@@ -1,14 +1,15 @@
-"""`make bench`: python -m bench [import | tiles | incidents | planning] [--parcels N …]; with no command, all run."""
+"""`make bench`: python -m bench [import | tiles | features | incidents | planning] [--parcels N …]; with no command,
+all run."""
 
 import argparse
 import sys
 
-COMMANDS = ("import", "tiles", "incidents", "planning")
+COMMANDS = ("import", "tiles", "features", "incidents", "planning")
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"make bench ARGS='{command} …'" if command != "all" else "make bench")
-    if command in ("tiles", "planning"):
+    if command in ("tiles", "features", "planning"):
         parser.add_argument("--parcels", type=int, default=1_000_000,
                             help=f"generated parcels under the {command}")
     else:
@@ -25,6 +26,9 @@ def _parser(command: str) -> argparse.ArgumentParser:
         planning = parser.add_argument_group("planning")
         planning.add_argument("--samples", type=int, default=300, help="parcels looked up each way")
         planning.add_argument("--sheets", type=int, default=20, help="planning sheets (PDF) issued")
+    if command in ("features", "all"):
+        features = parser.add_argument_group("features")
+        features.add_argument("--pages", type=int, default=40, help="pages of 1,000 features in each list")
     if command in ("tiles", "all"):
         tiles = parser.add_argument_group("tiles")
         tiles.add_argument("--per-zoom", type=int, default=60, help="parcel tiles drawn at each zoom 12–17")
@@ -33,6 +37,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
         tiles.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
         tiles.add_argument("--connections", type=int, default=16, help="wrk connections")
         tiles.add_argument("--no-tipg", dest="tipg", action="store_false", help="leave tipg (d) out")
+    if command == "features":
+        parser.add_argument("--no-tipg", dest="tipg", action="store_false", help="leave tipg out")
     return parser
 
 
@@ -51,6 +57,12 @@ def main(argv: list[str]) -> int:
         tiles.run(max(args.parcels) if command == "all" else args.parcels, per_zoom=args.per_zoom,
                   buildings_per_zoom=args.buildings_per_zoom, workers=tuple(args.workers), seconds=args.seconds,
                   connections=args.connections, tipg=args.tipg)
+    if command in ("features", "all"):
+        from . import features
+
+        if command == "all":
+            print()
+        features.run(max(args.parcels) if command == "all" else args.parcels, pages=args.pages, tipg=args.tipg)
     if command in ("incidents", "all"):
         from . import incidents
 

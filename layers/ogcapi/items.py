@@ -4,12 +4,12 @@ Every value a client sends reaches the database as a bound parameter; every colu
 collection's public columns, so private columns are neither selectable, sortable nor filterable.
 """
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import orjson
 from django.db import DataError, InternalError
 from django.db.models import F, Q, Value
 from django.db.models.lookups import Exact
@@ -200,7 +200,8 @@ def _datetime_condition(text: str) -> Q:
 def _features(queryset, properties: tuple[ExportField, ...], crs: Crs) -> list[dict]:
     rows = queryset.annotate(ogc_geometry=geojson_expression(crs)).values_list(
         "ext_id", "ogc_geometry", *[field.path for field in properties])
-    return [{"type": "Feature", "id": ext_id, "geometry": json.loads(geometry) if geometry else None,
+    # PostGIS's GeoJSON text goes out as it came (an orjson fragment): no parse and dump per feature.
+    return [{"type": "Feature", "id": ext_id, "geometry": orjson.Fragment(geometry) if geometry else None,
              "properties": {field.name: json_value(value) for field, value in zip(properties, values, strict=True)}}
             for ext_id, geometry, *values in rows]
 

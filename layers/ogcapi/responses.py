@@ -1,10 +1,10 @@
 """What every OGC API response shares: who is asking, which format they want, links, and the bodies."""
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
+import orjson
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -99,8 +99,7 @@ def link(href: str, rel: str, media_type: str, title: str) -> dict:
 
 def json_response(document: dict, media_type: str, *, status: int = 200,
                   headers: dict[str, str] | None = None) -> HttpResponse:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    return HttpResponse(body.encode(), content_type=media_type, status=status, headers=headers)
+    return HttpResponse(orjson.dumps(document), content_type=media_type, status=status, headers=headers)
 
 
 def html_response(request: HttpRequest, template: str, context: dict, *,

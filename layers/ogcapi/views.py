@@ -145,8 +145,9 @@ def items(request: HttpRequest, user, collection_id: str) -> HttpResponse:
         "features": page.features,
         "links": links,
     }
-    return _answer(request, fmt, document, GEOJSON, "features.html", **_table(request, found, page.features, [
-        field.name for field in query.properties]), headers={"Content-Crs": content_crs(query.crs)})
+    table = _table(request, found, page.features, [field.name for field in query.properties]) if fmt == "html" else {}
+    return _answer(request, fmt, document, GEOJSON, "features.html", **table,
+                   headers={"Content-Crs": content_crs(query.crs)})
 
 
 @ogc_endpoint

@@ -40,7 +40,8 @@ class LeanTiles:
         if self._pool is None:
             async with self._lock:
                 if self._pool is None:
-                    pool = AsyncConnectionPool(self.database_url, min_size=1, max_size=self.pool_size, open=False)
+                    pool = AsyncConnectionPool(self.database_url, min_size=1, max_size=self.pool_size, open=False,
+                                               kwargs={"options": "-c jit=off"})  # as Django's (settings)
                     await pool.open()
                     self._redis = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=1,
                                                           socket_timeout=1)
