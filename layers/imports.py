@@ -17,7 +17,10 @@ from .models import ImportJob, Layer
 from .registry import get_kind
 
 __all__ = ["UploadTooLarge", "store_upload", "check_import", "do_create_import", "do_queue_import", "run_import_job",
-           "options_of"]
+           "options_of", "do_close_stalled_imports", "STALLED_ERROR"]
+
+STALLED_ERROR = ("The worker running this import stopped (its database session is gone), so nothing of the file "
+                 "was stored and the layer is as it was. Start the import again.")
 
 
 class UploadTooLarge(LayersError):
@@ -95,6 +98,12 @@ def run_import_job(job: ImportJob, progress: Callable[[int, int], None] | None =
     except LayersError as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=exc.user_msg,
                                                    finished_at=timezone.now())
+    except Exception:
+        # Not the file's fault: the steward sees a failure rather than an import running forever; the worker logs it.
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+            error="The import failed on the server; the layer is as it was. The administrators have the details.")
+        raise
     else:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.SUCCEEDED, report=report.as_dict(), done=report.features_read,
@@ -102,3 +111,28 @@ def run_import_job(job: ImportJob, progress: Callable[[int, int], None] | None =
         shutil.rmtree(Path(job.file_path).parent, ignore_errors=True)
     job.refresh_from_db()
     return job
+
+
+def do_close_stalled_imports(*, now: float | None = None) -> int:
+    """Mark failed the running imports whose worker is gone: silent for IMPORT_STALLED_SECONDS and its
+    database session closed, so PostgreSQL has rolled the import back. A slow worker keeps its session."""
+    import time
+
+    from celery.result import AsyncResult
+    from django.db import connection
+
+    now = time.time() if now is None else now
+    closed = 0
+    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING).exclude(task_id=""):
+        info = AsyncResult(job.task_id).info
+        silent = now - info.get("at", now) if isinstance(info, dict) else 0
+        if "pid" not in (info if isinstance(info, dict) else {}) or silent <= settings.IMPORT_STALLED_SECONDS:
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = %s)", [info["pid"]])
+            alive = cursor.fetchone()[0]
+        if not alive:
+            closed += ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+                status=ImportJob.Status.FAILED, error=STALLED_ERROR, finished_at=timezone.now(),
+                done=info.get("done", 0))
+    return closed

@@ -126,6 +126,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["incidents.media_tasks"]
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+    # Imports whose worker died are closed as failed (the layer is unchanged: the transaction died with it).
+    "stalled-imports": {"task": "layers.close_stalled_imports", "schedule": 300.0},
     # Reminders, escalations and auto-closing on the working-day calendar; then what they queued is mailed.
     "incident-deadlines": {"task": "incidents.sweep_deadlines", "schedule": 300.0},
     "incident-outbox": {"task": "incidents.deliver_outbox", "schedule": 30.0},

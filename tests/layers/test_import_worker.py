@@ -115,12 +115,20 @@ def test_a_worker_killed_mid_import_leaves_the_previous_version(committed, tmp_p
     from layers.imports_api import _job_out
 
     job.refresh_from_db()
-    job.task_id = result.id
+    job.task_id = result.id  # as _send() records it when it queues the job
+    ImportJob.objects.filter(pk=job.pk).update(task_id=result.id)
     assert _job_out(job)["status"] == "running" and not _job_out(job)["stalled"]
     from django.test import override_settings
 
     with override_settings(IMPORT_STALLED_SECONDS=-1):
         assert _job_out(job)["stalled"]  # the import page can tell the steward the worker is gone
+    # The reaper closes it: silent long enough, and the session it reported is gone.
+    from layers.imports import STALLED_ERROR, do_close_stalled_imports
+
+    assert do_close_stalled_imports() == 0  # not silent for IMPORT_STALLED_SECONDS yet
+    assert do_close_stalled_imports(now=time.time() + settings.IMPORT_STALLED_SECONDS + 1) == 1
+    job.refresh_from_db()
+    assert (job.status, job.error) == (ImportJob.Status.FAILED, STALLED_ERROR) and job.finished_at
     # No lock or half-written state is left behind: the next import goes through.
     from layers.importing import import_file as again
 
@@ -148,3 +156,28 @@ def _database_url() -> str:
     cfg = connection.settings_dict
     password = f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else ""
     return f"postgres://{cfg['USER']}{password}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
+
+
+def test_a_silent_import_whose_session_lives_is_not_closed(committed, tmp_path):
+    """A worker busy in one long statement reports nothing for a while, but its session shows it is alive."""
+    import uuid
+
+    from django.db import connection
+
+    from layers.imports import do_close_stalled_imports
+    from portal.celery import app
+
+    layer = _layer(committed, "slow-parcels")
+    path = _parcels(tmp_path / "slow.gpkg", 3)
+    job = do_create_import(layer=layer, path=path, file_name=path.name, options=ImportOptions())
+    task_id = uuid.uuid4().hex
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, task_id=task_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        alive = cursor.fetchone()[0]
+    app.backend.store_result(task_id, {"done": 1, "total": 3, "at": 0, "pid": alive}, "PROGRESS")
+    assert do_close_stalled_imports(now=time.time()) == 0
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.RUNNING
+    app.backend.store_result(task_id, {"done": 1, "total": 3, "at": 0, "pid": 2**31 - 1}, "PROGRESS")
+    assert do_close_stalled_imports(now=time.time()) == 1
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.FAILED
