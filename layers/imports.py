@@ -57,7 +57,7 @@ def options_of(job: ImportJob) -> ImportOptions:
 def check_import(layer: Layer, path: Path, options: ImportOptions) -> SourceInfo:
     """Everything that can be known before the worker starts, so bad input is refused at once."""
     if "ext_id" not in get_kind(layer.kind).import_columns:
-        raise ReadOnlyLayer()
+        raise ReadOnlyLayer()  # at upload time too, so the steward hears it before a worker starts
     info = inspect(path, options.source_layer)
     resolve_mapping(get_kind(layer.kind), info, options)
     return info

@@ -15,7 +15,7 @@ import pyproj
 import shapely
 from django.db import connection, transaction
 
-from layers.errors import BadMapping
+from layers.errors import BadMapping, ReadOnlyLayer
 from layers.models import Layer
 from layers.registry import Column, LayerKind, get_kind
 
@@ -119,6 +119,8 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
                 progress: Progress | None = None) -> ImportReport:
     options = options or ImportOptions()
     kind = get_kind(layer.kind)
+    if "ext_id" not in kind.import_columns:
+        raise ReadOnlyLayer()  # every path in (command, worker, OGC API) stops here, before the database
     info = inspect(path, options.source_layer)
     mapping = resolve_mapping(kind, info, options)
     crs = resolve_crs(info.crs, srid=options.srid, vn2000_province=options.vn2000_province)

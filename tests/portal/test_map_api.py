@@ -222,6 +222,10 @@ def test_admin_unit_layers_refuse_imports_and_feature_edits(basemap, tmp_path):
                     '"geometry":{"type":"Point","coordinates":[108.9,11.5]}}]}')
     with pytest.raises(ReadOnlyLayer):
         check_import(layer, path, ImportOptions())
+    from layers.importing import import_file
+
+    with pytest.raises(ReadOnlyLayer):  # the command and the worker call the importer itself
+        import_file(layer, path, ImportOptions())
     admin = User.objects.create_superuser("map-root", password="x" * 12)
     client = Client()
     client.force_login(admin)
