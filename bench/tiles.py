@@ -208,18 +208,15 @@ def _sample(dataset: str, layer, per_zoom: int, rng: random.Random) -> list[Case
 
 def tile_statements(cases: list[Case]) -> list[tuple[str, list]]:
     """The service's tile_statement() for each case, as text and parameters."""
-    import psycopg
-
     from layers.registry import get_kind
     from layers.tiles.service import FEATURE_CAP
     from layers.tiles.tile_sql import TileLayer, tile_statement
 
     statements = []
-    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
-        for case in cases:
-            statement, params = tile_statement([TileLayer(case.slug, case.layer_id, get_kind(case.kind),
-                                                          FEATURE_CAP)], case.z, case.x, case.y)
-            statements.append((statement.as_string(conn), params))
+    for case in cases:
+        statement, params = tile_statement([TileLayer(case.slug, case.layer_id, get_kind(case.kind), FEATURE_CAP)],
+                                           case.z, case.x, case.y)
+        statements.append((statement.decode(), params))
     return statements
 
 

@@ -40,8 +40,9 @@ class LeanTiles:
         if self._pool is None:
             async with self._lock:
                 if self._pool is None:
+                    # Autocommit: a tile is one read, and a transaction around it cost a COMMIT round trip.
                     pool = AsyncConnectionPool(self.database_url, min_size=1, max_size=self.pool_size, open=False,
-                                               kwargs={"options": "-c jit=off"})  # as Django's (settings)
+                                               kwargs={"options": "-c jit=off", "autocommit": True})
                     await pool.open()
                     self._redis = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=1,
                                                           socket_timeout=1)
