@@ -126,11 +126,22 @@ def _set_up(django_db_blocker, tmp_path_factory) -> PlanningDemo:
 
 
 @pytest.fixture(scope="session")
-def planning_demo(admin_units, django_db_blocker, tmp_path_factory) -> PlanningDemo:
-    """Committed before the first test of this directory that asks for it (session scope: set up outside any
-    test's transaction), removed when the run leaves the directory (pytest_runtest_teardown below), so other
-    packages' tests, which load demo data of their own, never meet it."""
+def _planning_data(admin_units, django_db_blocker, tmp_path_factory):
+    """The first set-up, from a session fixture so that it happens outside any test's transaction."""
     if "demo" not in _LIVE:
+        _LIVE["demo"] = _set_up(django_db_blocker, tmp_path_factory)
+
+
+@pytest.fixture
+def planning_demo(_planning_data, django_db_blocker, tmp_path_factory) -> PlanningDemo:
+    """Committed while this directory's tests run, removed when the run leaves the directory
+    (pytest_runtest_teardown below), so other packages' tests, which load demo data of their own, never meet it.
+    pytest-django runs tests without a database last, so the browser tests come back to it: set up again."""
+    from django.db import connection
+
+    if "demo" not in _LIVE:
+        if connection.in_atomic_block:
+            pytest.fail("the planning demo was removed and cannot be committed again inside a test's transaction")
         _LIVE["demo"] = _set_up(django_db_blocker, tmp_path_factory)
     return _LIVE["demo"]
 
