@@ -49,7 +49,8 @@ def _texts(column: Column, values: pa.Array) -> pa.Array:
         return pa.array([column.cast(v) for v in values.to_pylist()], pa.string())
     text = pc.utf8_trim_whitespace(values.cast(pa.string()))
     # A code stored as a float by a spreadsheet ("12.0") is the code 12.
-    text = pc.replace_substring_regex(text, r"^(-?\d+)\.0$", r"\1")
+    if pc.any(pc.ends_with(text, ".0")).as_py():
+        text = pc.replace_substring_regex(text, r"^(-?\d+)\.0$", r"\1")
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 

@@ -202,9 +202,18 @@ def _table_of(batch: Batch, key_source: str | None, columns: list[Column], rules
             cast = cast_values(column, column_rules, source, batch.columns[source], batch.fids)
             cast = cast.take(pa.array(origin))
         values.append(references.resolve(column, cast))
-    return pa.Table.from_arrays([pa.array(kept_ids.astype(str), pa.string()), *values, hex_wkb(geoms),
-                                 *derivation(geoms)],
+    return pa.Table.from_arrays([pa.array(kept_ids.astype(str), pa.string()), *values,
+                                 hex_wkb(geoms, _unchanged_wkb(batch, geoms, origin, to_wgs84)), *derivation(geoms)],
                                 names=[f"c{i}" for i in range(len(values) + 2 + len(derivation.columns))])
+
+
+def _unchanged_wkb(batch: Batch, geoms: np.ndarray, origin: np.ndarray, to_wgs84) -> np.ndarray | None:
+    """The file's own WKB for each geometry the import did not touch (same object), None for the others."""
+    if batch.wkb is None or to_wgs84 is not None:
+        return None
+    source = batch.geometries[origin]
+    same = np.fromiter((a is b for a, b in zip(geoms, source, strict=True)), dtype=bool, count=len(geoms))
+    return np.where(same, batch.wkb[origin], None)
 
 
 def _origins(ids: np.ndarray, kept_ids: np.ndarray) -> np.ndarray:

@@ -61,6 +61,15 @@ class Batch:
     fids: np.ndarray
     columns: dict[str, pa.Array]
     geometries: np.ndarray  # shapely geometries
+    wkb: np.ndarray | None = None  # the file's own WKB of each geometry, when it parsed as it stands
+
+
+def _geometries(wkb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Shapely geometries, and the WKB they came from unless GDAL's bytes needed fixing (an unclosed ring)."""
+    try:
+        return shapely.from_wkb(wkb, on_invalid="raise"), wkb
+    except shapely.errors.GEOSException:
+        return shapely.from_wkb(wkb, on_invalid="fix"), None
 
 
 def check_zip(path: Path) -> None:
@@ -110,5 +119,6 @@ def batches(info: SourceInfo, columns: list[str]) -> Iterator[Batch]:
             wkb = record_batch.column(geometry_name).to_numpy(zero_copy_only=False)
             fids = (record_batch.column(fid_name).to_numpy(zero_copy_only=False) if fid_name in names
                     else np.arange(len(wkb)))
+            geometries, exact = _geometries(wkb)
             yield Batch(fids=fids, columns={name: record_batch.column(name) for name in columns},
-                        geometries=shapely.from_wkb(wkb, on_invalid="fix"))
+                        geometries=geometries, wkb=exact)

@@ -15,6 +15,7 @@ import shapely
 from django.db import connection
 from psycopg import errors as pg_errors
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from layers import partitions
 from layers.errors import BadMapping
@@ -26,12 +27,20 @@ __all__ = ["hex_wkb", "FreshPartition", "StagedMerge", "writer_for"]
 _CSV = pa_csv.WriteOptions(include_header=False)
 
 
-def hex_wkb(geoms: np.ndarray) -> pa.Array:
+def hex_wkb(geoms: np.ndarray, known: np.ndarray | None = None) -> pa.Array:
     """Geometries as hex WKB text, which COPY reads into a geometry column (the column gives the SRID).
 
-    Hexed as one buffer instead of geometry by geometry: five times faster than shapely's own hex output.
+    `known` holds WKB already at hand for some of them (None elsewhere): the file's own, for geometries the
+    import left as they were. Hexed as one buffer instead of geometry by geometry: five times faster than
+    shapely's own hex output.
     """
-    binary = pa.array(shapely.to_wkb(geoms), pa.binary())
+    if known is None:
+        wkb = shapely.to_wkb(geoms)
+    else:
+        wkb, missing = known.copy(), np.equal(known, None)
+        if missing.any():
+            wkb[missing] = shapely.to_wkb(geoms[missing])
+    binary = pa.array(wkb, pa.binary())
     offsets = np.frombuffer(binary.buffers()[1], dtype=np.int32)[binary.offset:binary.offset + len(binary) + 1]
     data = np.frombuffer(binary.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
     text = data.tobytes().hex().encode()
@@ -53,7 +62,9 @@ def _copy_csv(cursor, table: str, names: list[str], tables: Iterable[pa.Table], 
     # builds that follow and the first readers set no hint bits and vacuum has nothing to freeze.
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv{})").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names)), sql.SQL(", FREEZE" if freeze else ""))
-    with cursor.copy(statement) as copy:
+    # Sent by a thread of psycopg's own: the database parses one batch while Python makes the next. Without
+    # it each waited for the other (1M parcels: 15 s of Python and 12 s of PostgreSQL took 25 s).
+    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         for table_ in tables:
             out = io.BytesIO()
             pa_csv.write_csv(table_, out, _CSV)
