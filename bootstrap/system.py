@@ -63,6 +63,8 @@ NEEDS = (
     Need("libpangoft2-1.0-0", _lib("pangoft2-1.0")),
     # The map's glyph ranges (Vietnamese letters included) are built from Noto Sans (portal/mapassets).
     Need("fonts-noto-core", lambda: Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf").exists()),
+    # Report tests read the text of the PDFs they render (pdftotext).
+    Need("poppler-utils", _exe("pdftotext")),
     Need("python3-venv", _venv_works),
 )
 
