@@ -144,6 +144,11 @@ def parcel_by_number(conn: Connection, commune: str, sheet_no: str, parcel_no: s
             number = int(parcels[-1]) if parcels[-1].isdigit() and len(parcels[-1]) < 10 else None
             cur.execute(statement("parcel_numbers_near", tables), {**params, "number": number})
             near = cur.fetchall()
+        if len(rows) > 1 and not any(row[1] in communes.direct for row in rows):
+            cur.execute(statement("parcels_inside_units", tables), {"ids": [row[0] for row in rows],
+                                                                    "units": list(communes.direct)})
+            inside = {row[0] for row in cur.fetchall()}
+            rows = [(pid, cid, pid in inside) for pid, cid in rows]
     if not rows:
         names = {unit_id: unit.name for unit_id, unit in communes.linked.items()}
         suggestions = [{"commune": names.get(commune_id, ""), "sheet_no": s, "parcel_no": p, "why": why}
@@ -155,17 +160,17 @@ def parcel_by_number(conn: Connection, commune: str, sheet_no: str, parcel_no: s
     return _one_parcel(rows, communes, sheet_no, parcel_no)
 
 
-def _one_parcel(rows: list[tuple[int, int, bool]], communes: CommuneSet, sheet_no: str, parcel_no: str) -> int:
+def _one_parcel(rows: list[tuple], communes: CommuneSet, sheet_no: str, parcel_no: str) -> int:
     # Registered in a commune named directly, else lying inside one's outline, else any linked commune: a 2009
     # ward's sheets number its own parcels, whichever ward they were registered in after 2025.
-    for rank in (lambda r: r[1] in communes.direct, lambda r: r[2], lambda r: True):
+    for rank in (lambda r: r[1] in communes.direct, lambda r: len(r) > 2 and r[2], lambda r: True):
         best = [row for row in rows if rank(row)]
         if best:
             break
     if len(best) == 1:
         return best[0][0]
-    candidates = [{"id": pid, "commune": communes.linked[cid].name if cid in communes.linked else ""}
-                  for pid, cid, _inside in best]
+    candidates = [{"id": row[0], "commune": communes.linked[row[1]].name if row[1] in communes.linked else ""}
+                  for row in best]
     names = sorted({c["commune"] for c in candidates})
     raise AmbiguousParcel(
         f"sheet {sheet_no.strip()} parcel {parcel_no.strip()} matches {len(best)} parcels in communes linked to "
