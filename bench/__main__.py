@@ -26,6 +26,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
         planning = parser.add_argument_group("planning")
         planning.add_argument("--samples", type=int, default=300, help="parcels looked up each way")
         planning.add_argument("--sheets", type=int, default=20, help="planning sheets (PDF) issued")
+    if command in ("import", "all"):
+        parser.add_argument("--repeat", type=int, default=3, help="import runs of each side, taking turns")
     if command in ("features", "all"):
         features = parser.add_argument_group("features")
         features.add_argument("--pages", type=int, default=40, help="pages of 1,000 features in each list")
@@ -48,7 +50,7 @@ def main(argv: list[str]) -> int:
     if command in ("import", "all"):
         from . import import_parcels
 
-        import_parcels.run(args.parcels)
+        import_parcels.run(args.parcels, repeat=args.repeat)
     if command in ("tiles", "all"):
         from . import tiles
 

@@ -19,7 +19,7 @@ def main() -> int:
     # VmHWM, not getrusage: ru_maxrss survives exec and would include the parent's memory at fork time.
     with open("/proc/self/status") as status:
         peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    print(f"{time.perf_counter() - start:.3f} {report.created} {peak_kb // 1024}")
+    print(f"{time.perf_counter() - start:.3f} {report.imported} {peak_kb // 1024}")
     return 0
 
 
