@@ -114,7 +114,8 @@ def _bare_click(conn, scope, sample: dict, day) -> None:
     with cursor(conn) as cur:
         cur.execute(statement("parcel_at"), {"lon": sample["lon"], "lat": sample["lat"],
                                              "layers": list(scope.parcel_layers)})
-        _bare_answer(cur, scope, cur.fetchone()[0], day)
+        parcel_id = cur.fetchone()[0]
+    _bare_answer(conn, scope, parcel_id, day)
 
 
 def _bare_number(conn, scope, sample: dict, day) -> None:
@@ -130,22 +131,24 @@ def _bare_number(conn, scope, sample: dict, day) -> None:
         cur.execute(statement("parcel_by_number"), {"communes": linked, "direct": direct,
                                                     "sheets": [sample["sheet_no"]], "parcels": [sample["parcel_no"]],
                                                     "layers": list(scope.parcel_layers)})
-        _bare_answer(cur, scope, cur.fetchone()[0], day)
+        parcel_id = cur.fetchone()[0]
+    _bare_answer(conn, scope, parcel_id, day)
 
 
-def _bare_answer(cur, scope, parcel_id: int, day) -> None:
-    from geoprocessing.sqlfiles import statement
+def _bare_answer(conn, scope, parcel_id: int, day) -> None:
+    from geoprocessing.sqlfiles import serial, statement
 
-    cur.execute(statement("parcel_detail"), {"parcel": parcel_id})
-    cur.fetchone()
-    cur.execute(statement("zones_of_parcel"), {"parcel": parcel_id, "as_of": day,
-                                               "zone_layers": list(scope.zone_layers)})
-    cur.fetchall()
-    cur.execute(statement("nearby_parcel"), {"parcel": parcel_id, "distance": 20.0,
-                                             "segment_layers": list(scope.segment_layers),
-                                             "canal_layers": list(scope.canal_layers),
-                                             "work_layers": list(scope.work_layers)})
-    cur.fetchall()
+    with serial(conn) as cur:  # as the lookup runs them: one transaction, no parallel workers
+        cur.execute(statement("parcel_detail"), {"parcel": parcel_id})
+        cur.fetchone()
+        cur.execute(statement("zones_of_parcel"), {"parcel": parcel_id, "as_of": day,
+                                                   "zone_layers": list(scope.zone_layers)})
+        cur.fetchall()
+        cur.execute(statement("nearby_parcel"), {"parcel": parcel_id, "distance": 20.0,
+                                                 "segment_layers": list(scope.segment_layers),
+                                                 "canal_layers": list(scope.canal_layers),
+                                                 "work_layers": list(scope.work_layers)})
+        cur.fetchall()
 
 
 def _timed(func) -> float:

@@ -33,7 +33,7 @@ from .records import (
     UnitRef,
     ZoneShare,
 )
-from .sqlfiles import DEFAULT_TABLES, Tables, cursor, statement
+from .sqlfiles import DEFAULT_TABLES, Tables, cursor, serial, statement
 
 __all__ = [
     "Corridors", "DEFAULT_DISTANCE_M", "MAX_DISTANCE_M", "to_wgs84", "from_wgs84", "parcel_at", "parcel_by_number",
@@ -184,7 +184,7 @@ def planning_answer(conn: Connection, parcel_id: int, *, scope: Scope, as_of: da
     """Everything the plan says about one parcel on `as_of`, and the networks within `distance_m` of it."""
     if not (0 < distance_m <= MAX_DISTANCE_M):
         raise BadInput(f"distance_m must be above 0 and at most {MAX_DISTANCE_M:g}", field="distance_m")
-    with cursor(conn) as cur:
+    with serial(conn) as cur:
         cur.execute(statement("parcel_detail", tables), {"parcel": parcel_id})
         row = cur.fetchone()
         if row is None or row[1] not in scope.parcel_layers:

@@ -16,7 +16,7 @@ from psycopg import Connection
 from shapely.geometry.base import BaseGeometry
 
 from .records import Scope
-from .sqlfiles import DEFAULT_TABLES, Tables, cursor, statement
+from .sqlfiles import DEFAULT_TABLES, Tables, serial, statement
 
 __all__ = ["MapFeature", "map_features", "map_box", "render_jpeg", "LAND_USE_COLOURS", "NETWORK_COLOURS"]
 
@@ -69,7 +69,7 @@ def map_features(conn: Connection, box: tuple[float, float, float, float], *, sc
               "zone_layers": list(scope.zone_layers), "parcel_layers": list(scope.parcel_layers),
               "segment_layers": [pk for pk in scope.segment_layers if pk in visible],
               "canal_layers": [pk for pk in scope.canal_layers if pk in visible]}
-    with cursor(conn) as cur:
+    with serial(conn) as cur:
         cur.execute(statement("sheet_map_features", tables), params)
         rows = cur.fetchall()
     features = []
