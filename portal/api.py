@@ -14,6 +14,7 @@ from layers.imports_api import router as imports_router
 from layers.rasters_api import router as rasters_router
 from portal.accounts.api import router as auth_router
 from portal.map.api import router as map_router
+from reports.api import router as reports_router
 
 from .errors import PortalError
 
@@ -72,3 +73,4 @@ api.add_router("/incidents/", incidents_router, tags=["incidents"])
 api.add_router("/dispatch/", dispatch_router, tags=["dispatch"])
 api.add_router("/planning/", planning_router, tags=["planning lookup"])
 api.add_router("/queries/", queries_router, tags=["planner queries"])
+api.add_router("/reports/", reports_router, tags=["reports"])

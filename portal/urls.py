@@ -22,6 +22,8 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("dispatch/", include("incidents.dispatch_urls")),
     path("open311/v2/", include("incidents.open311.urls")),
+    path("reports/", include("reports.urls")),
+    path("opendata/", include("opendata.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -38,11 +38,21 @@ _DISPATCH_INCIDENTS = {*_HANDLE_INCIDENTS, "incidents.dispatch_incident", "incid
                        "incidents.view_routingrule", "incidents.add_routingrule", "incidents.change_routingrule",
                        "incidents.delete_routingrule"}
 
+# Reports: IOC staff read them and ask for ad-hoc ones; agency staff read them (district IOC staff only their
+# district's: reports.access); administrators also manage who receives the newsletter.
+_READ_REPORTS = {"reports.view_reportrun", "reports.view_reportfile"}
+_RUN_REPORTS = {*_READ_REPORTS, "reports.run_report"}
+_MANAGE_NEWSLETTER = {"reports.view_newslettersubscription", "reports.add_newslettersubscription",
+                      "reports.change_newslettersubscription", "reports.delete_newslettersubscription",
+                      "reports.view_newslettermessage"}
+
 # role -> "app_label.codename" permissions. An unknown name is an error, not a silent skip.
 ROLES: dict[str, set[str]] = {
     CITIZEN: set(),
-    DISPATCHER: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS, *_DISPATCH_INCIDENTS},
-    AGENCY_STAFF: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS, *_HANDLE_INCIDENTS},
+    DISPATCHER: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS, *_DISPATCH_INCIDENTS,
+                 *_RUN_REPORTS},
+    AGENCY_STAFF: {"layers.view_adminunit", "accounts.view_orgunit", *_VIEW_LAYERS, *_HANDLE_INCIDENTS,
+                   *_READ_REPORTS},
     PLANNER: {"layers.view_adminunit", *_VIEW_LAYERS, "geoprocessing.run_planner_queries"},
     DATA_STEWARD: {
         *_VIEW_LAYERS, *_EDIT_LAYERS,
@@ -53,7 +63,8 @@ ROLES: dict[str, set[str]] = {
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_orgunit", "accounts.add_orgunit", "accounts.change_orgunit", "accounts.delete_orgunit",
         "accounts.view_apitoken", "accounts.change_apitoken",
-        "layers.view_adminunit", "layers.view_adminunitsuccession", *_VIEW_LAYERS,
+        "layers.view_adminunit", "layers.view_adminunitsuccession", *_VIEW_LAYERS, *_RUN_REPORTS,
+        *_MANAGE_NEWSLETTER,
     },
 }
 

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import BASE_DIR
@@ -28,6 +29,8 @@ INSTALLED_APPS = [
     "layers",
     "incidents",
     "geoprocessing",
+    "reports",
+    "opendata",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +134,11 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders, escalations and auto-closing on the working-day calendar; then what they queued is mailed.
     "incident-deadlines": {"task": "incidents.sweep_deadlines", "schedule": 300.0},
     "incident-outbox": {"task": "incidents.deliver_outbox", "schedule": 30.0},
+    # Weekly operating reports of the week just ended (province, each district IOC) and the monthly newsletter.
+    "weekly-reports": {"task": "reports.weekly_reports", "schedule": crontab(minute=0, hour=7, day_of_week="mon")},
+    "monthly-newsletter": {"task": "reports.monthly_newsletter",
+                           "schedule": crontab(minute=0, hour=7, day_of_month="1")},
+    "newsletter-outbox": {"task": "reports.deliver_newsletters", "schedule": 60.0},
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,94 @@
+"""The report's files from its figures: HTML with an interactive map (MapLibre served by the portal), PDF with
+a static map drawn on the server (WeasyPrint, no network), CSV; and the newsletter's e-mail and PDF."""
+
+import base64
+import json
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from geoprocessing.pdf import FONT_DIRS, LocalOnlyFetcher, render_pdf
+
+from . import charts, maps
+from .records import Figures
+from .tables import figures_csv
+
+__all__ = ["Pictures", "draw_pictures", "report_html", "report_pdf", "report_csv", "svg_data_uri", "map_geojson"]
+
+STATIC = settings.STATIC_URL.rstrip("/")
+
+
+class Pictures:
+    """The report's SVG pictures, drawn once for every output."""
+
+    def __init__(self, *, trend: str, on_time: str, categories: str, map_svg: str):
+        self.trend, self.on_time, self.categories, self.map_svg = trend, on_time, categories, map_svg
+
+
+def draw_pictures(figures: Figures, units: list[dict]) -> Pictures:
+    return Pictures(
+        trend=charts.trend_chart(figures.trend, title="Xu hướng theo kỳ / trend by period"),
+        on_time=charts.on_time_chart(figures.trend, title="Tỷ lệ đúng hạn, thời gian xử lý / on time, handling"),
+        categories=charts.bars_chart(figures.by_category, title="Theo lĩnh vực / by category"),
+        map_svg=maps.hotspot_map(units, figures.by_commune, figures.hotspots,
+                                 title=f"Phản ánh theo xã và điểm nóng – {figures.area.name}"))
+
+
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def map_geojson(figures: Figures, units: list[dict]) -> dict:
+    """Communes with their counts and the hotspot cells, for the interactive map."""
+    import shapely
+
+    received = {row.key: row for row in figures.by_commune}
+    features = []
+    for unit in units:
+        row = received.get(str(unit["id"]))
+        features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(
+            shapely.set_precision(unit["geometry"], 1e-5))), "properties": {
+            "kind": "area" if unit["level"] != "commune" else "commune", "name": unit["name"],
+            "received": row.received if row else 0, "resolved": row.resolved if row else 0,
+            "overdue": row.overdue if row else 0}})
+    for rank, spot in enumerate(figures.hotspots, 1):
+        ring = [list(point) for point in spot.ring]
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                         "properties": {"kind": "hotspot", "rank": rank, "count": spot.count, "z": spot.z,
+                                        "confidence": spot.confidence}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _context(figures: Figures, pictures: Pictures, *, title: str, generated: str) -> dict:
+    return {"f": figures, "t": figures.totals, "title": title, "generated": generated,
+            "on_time_pct": None if figures.totals.on_time_rate is None else round(100 * figures.totals.on_time_rate, 1),
+            "pictures": pictures, "tables": [
+                {"name": "by_channel", "title": "Theo kênh tiếp nhận / by channel", "head": "Kênh / channel",
+                 "rows": figures.by_channel},
+                {"name": "by_category", "title": "Theo lĩnh vực / by category", "head": "Lĩnh vực / category",
+                 "rows": figures.by_category},
+                {"name": "by_agency", "title": "Theo cơ quan xử lý / by agency", "head": "Cơ quan / agency",
+                 "rows": figures.by_agency},
+                {"name": "by_commune", "title": "Theo xã, phường / by commune", "head": "Xã / commune",
+                 "rows": figures.by_commune}]}
+
+
+def report_html(figures: Figures, pictures: Pictures, units: list[dict], *, title: str, generated: str) -> str:
+    context = _context(figures, pictures, title=title, generated=generated)
+    context.update(static=STATIC, map_data=map_geojson(figures, units), interactive=True)
+    return render_to_string("reports/report.html", context)
+
+
+def report_pdf(figures: Figures, pictures: Pictures, *, title: str, generated: str) -> bytes:
+    context = _context(figures, pictures, title=title, generated=generated)
+    context.update(pdf=True, map_uri=svg_data_uri(pictures.map_svg), trend_uri=svg_data_uri(pictures.trend),
+                   on_time_uri=svg_data_uri(pictures.on_time), categories_uri=svg_data_uri(pictures.categories))
+    fetcher = LocalOnlyFetcher(FONT_DIRS)
+    pdf = render_pdf(render_to_string("reports/report_pdf.html", context), fetcher=fetcher)
+    if fetcher.refused:
+        raise RuntimeError(f"the report asked for resources outside the portal: {fetcher.refused[:3]}")
+    return pdf
+
+
+def report_csv(figures: Figures) -> bytes:
+    return figures_csv(figures).encode("utf-8")
