@@ -4,7 +4,7 @@ from datetime import date
 
 from django.http import FileResponse
 from django.urls import reverse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from portal.accounts.auth import token_or_session
 from portal.errors import NotFound, PermissionDenied
@@ -69,7 +69,7 @@ def request_report(request, body: ReportRequestIn):
                                  start=_day(body.start, "start"), end=_day(body.end, "end"))
     run = do_request_report(kind=ReportRun.Kind.ADHOC, area=area, period=period, user=request.auth,
                             rerun=body.rerun)
-    return (200 if run.status == ReportRun.Status.DONE else 202), run_out(request, run)
+    return Status(200 if run.status == ReportRun.Status.DONE else 202, run_out(request, run))
 
 
 @router.get("/{run_id}", response=ReportRunDetailOut, summary="One run: progress, figures, files")

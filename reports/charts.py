@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -15,25 +16,30 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from .records import Breakdown  # noqa: E402
 
-__all__ = ["STYLE", "svg_to_png", "trend_chart", "on_time_chart", "bars_chart", "figure_svg"]
+__all__ = ["STYLE", "Picture", "figure_picture", "trend_chart", "on_time_chart", "bars_chart"]
 
 COLOURS = {"received": "#1f6fb2", "resolved": "#2a9d4b", "overdue": "#c1121f", "rate": "#6a4c93"}
 STYLE = {"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "gisportal-report",
           "svg.fonttype": "path", "axes.spines.top": False, "axes.spines.right": False}
 
 
-def figure_svg(fig: Figure) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+@dataclass(frozen=True)
+class Picture:
+    """One chart or map twice: SVG for the web page, PNG for the PDF and the e-mail. WeasyPrint draws SVG
+    itself, slowly for matplotlib's many paths (7 s a report), and mail readers often show no SVG at all."""
+
+    svg: str
+    png: bytes
+
+
+def figure_picture(fig: Figure, *, dpi: int = 160) -> Picture:
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None},
+                facecolor="white")
     plt.close(fig)
-    return buffer.getvalue()
-
-
-def svg_to_png(svg: str, *, width: int = 1200) -> bytes:
-    """A PNG of one of these SVGs, for mail readers that show no SVG (resvg, already a portal dependency)."""
-    import resvg_py
-
-    return bytes(resvg_py.svg_to_bytes(svg_string=svg, width=width, background="white"))
+    return Picture(svg.getvalue(), png.getvalue())
 
 
 def _week_label(point: dict) -> str:
@@ -41,7 +47,7 @@ def _week_label(point: dict) -> str:
     return f"{first[8:10]}/{first[5:7]}"
 
 
-def trend_chart(trend: Sequence[dict], *, title: str) -> str:
+def trend_chart(trend: Sequence[dict], *, title: str) -> Picture:
     """Received, resolved and overdue per period: grouped bars, this period last."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7.0, 2.6))
@@ -53,10 +59,10 @@ def trend_chart(trend: Sequence[dict], *, title: str) -> str:
         ax.set_xticks(list(xs), [_week_label(p) for p in trend])
         ax.set_title(title, loc="left", fontsize=10)
         ax.legend(frameon=False, ncols=3, loc="upper left", bbox_to_anchor=(0, -0.12))
-        return figure_svg(fig)
+        return figure_picture(fig)
 
 
-def on_time_chart(trend: Sequence[dict], *, title: str) -> str:
+def on_time_chart(trend: Sequence[dict], *, title: str) -> Picture:
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7.0, 2.2))
         xs = list(range(len(trend)))
@@ -74,10 +80,10 @@ def on_time_chart(trend: Sequence[dict], *, title: str) -> str:
         lines = ax.get_lines() + twin.get_lines()
         ax.legend(lines, [line.get_label() for line in lines], frameon=False, ncols=2, loc="upper left",
                   bbox_to_anchor=(0, -0.12))
-        return figure_svg(fig)
+        return figure_picture(fig)
 
 
-def bars_chart(rows: Sequence[Breakdown], *, title: str, limit: int = 10) -> str:
+def bars_chart(rows: Sequence[Breakdown], *, title: str, limit: int = 10) -> Picture:
     """Horizontal bars of received and resolved, largest first."""
     rows = list(rows)[:limit]
     with plt.rc_context(STYLE):
@@ -89,5 +95,5 @@ def bars_chart(rows: Sequence[Breakdown], *, title: str, limit: int = 10) -> str
                 label="Đã xử lý / resolved")
         ax.set_yticks(ys, [r.label[:40] for r in rows])
         ax.set_title(title, loc="left", fontsize=10)
-        ax.legend(frameon=False, ncols=2, loc="lower right")
-        return figure_svg(fig)
+        ax.legend(frameon=False, ncols=2, loc="upper left", bbox_to_anchor=(0, -0.06 - 0.3 / max(len(rows), 1)))
+        return figure_picture(fig)

@@ -18,7 +18,7 @@ from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.patches import PathPatch  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 
-from .charts import STYLE, figure_svg  # noqa: E402
+from .charts import STYLE, Picture, figure_picture  # noqa: E402
 from .records import Breakdown, Hotspot  # noqa: E402
 
 __all__ = ["hotspot_map"]
@@ -36,8 +36,8 @@ def _path(geometry) -> MplPath:
 
 
 def hotspot_map(units: Sequence[dict], by_commune: Sequence[Breakdown], spots: Sequence[Hotspot], *,
-                title: str) -> str:
-    """SVG map. `units` as reports.figures.area_units returns them (the area first, then its communes)."""
+                title: str) -> Picture:
+    """The map as SVG and PNG; `units` as reports.figures.area_units returns them (the area, then its communes)."""
     received = {row.key: row.received for row in by_commune}
     communes = [u for u in units if u["level"] == "commune"]
     outline = [u for u in units if u["level"] != "commune"] or communes
@@ -68,4 +68,4 @@ def hotspot_map(units: Sequence[dict], by_commune: Sequence[Breakdown], spots: S
         ax.set_title(title, loc="left", fontsize=10)
         mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(mappable, ax=ax, shrink=0.6, label="Phản ánh tiếp nhận / reports received")
-        return figure_svg(fig)
+        return figure_picture(fig)

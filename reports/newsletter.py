@@ -17,7 +17,6 @@ from geoprocessing.pdf import FONT_DIRS, LocalOnlyFetcher, render_pdf
 from incidents.models import EventKind, Incident, IncidentEvent
 
 from . import rendering
-from .charts import svg_to_png
 from .models import NewsletterMessage, NewsletterSubscription, ReportFile, ReportRun
 from .records import Figures
 from .redact import redact_text
@@ -81,17 +80,19 @@ def newsletter_files(run: ReportRun, figures: Figures, pictures: rendering.Pictu
     base = {"f": figures, "t": figures.totals, "title": title, "generated": generated, "cases": cases,
             "highlights": _highlights(figures), "portal_url": getattr(settings, "PORTAL_URL", "")}
     web = render_to_string("reports/newsletter.html", {
-        **base, "map_src": rendering.svg_data_uri(pictures.map_svg),
-        "trend_src": rendering.svg_data_uri(pictures.trend)})
+        **base, "map_src": rendering.svg_data_uri(pictures.map.svg),
+        "trend_src": rendering.svg_data_uri(pictures.trend.svg)})
+    printed = render_to_string("reports/newsletter.html", {
+        **base, "map_src": rendering.png_data_uri(pictures.map.png),
+        "trend_src": rendering.png_data_uri(pictures.trend.png)})
     mail = render_to_string("reports/newsletter.html", {**base, "map_src": "cid:map.png", "trend_src": "cid:trend.png",
                                                         "email": True})
     fetcher = LocalOnlyFetcher(FONT_DIRS)
-    pdf = render_pdf(web, fetcher=fetcher)
+    pdf = render_pdf(printed, fetcher=fetcher)
     if fetcher.refused:
         raise RuntimeError(f"the newsletter asked for resources outside the portal: {fetcher.refused[:3]}")
     return cases, {"html": web.encode(), "email": mail.encode(), "pdf": pdf,
-                   "map.png": svg_to_png(pictures.map_svg, width=1000),
-                   "trend.png": svg_to_png(pictures.trend, width=1000)}
+                   "map.png": pictures.map.png, "trend.png": pictures.trend.png}
 
 
 def _recipients() -> list[tuple[int, str]]:

@@ -13,16 +13,18 @@ from . import charts, maps
 from .records import Figures
 from .tables import figures_csv
 
-__all__ = ["Pictures", "draw_pictures", "report_html", "report_pdf", "report_csv", "svg_data_uri", "map_geojson"]
+__all__ = ["Pictures", "draw_pictures", "report_html", "report_pdf", "report_csv", "svg_data_uri", "png_data_uri",
+           "map_geojson"]
 
 STATIC = settings.STATIC_URL.rstrip("/")
 
 
 class Pictures:
-    """The report's SVG pictures, drawn once for every output."""
+    """The report's pictures (each as SVG and PNG), drawn once for every output."""
 
-    def __init__(self, *, trend: str, on_time: str, categories: str, map_svg: str):
-        self.trend, self.on_time, self.categories, self.map_svg = trend, on_time, categories, map_svg
+    def __init__(self, *, trend: charts.Picture, on_time: charts.Picture, categories: charts.Picture,
+                 map: charts.Picture):
+        self.trend, self.on_time, self.categories, self.map = trend, on_time, categories, map
 
 
 def draw_pictures(figures: Figures, units: list[dict]) -> Pictures:
@@ -30,12 +32,16 @@ def draw_pictures(figures: Figures, units: list[dict]) -> Pictures:
         trend=charts.trend_chart(figures.trend, title="Xu hướng theo kỳ / trend by period"),
         on_time=charts.on_time_chart(figures.trend, title="Tỷ lệ đúng hạn, thời gian xử lý / on time, handling"),
         categories=charts.bars_chart(figures.by_category, title="Theo lĩnh vực / by category"),
-        map_svg=maps.hotspot_map(units, figures.by_commune, figures.hotspots,
+        map=maps.hotspot_map(units, figures.by_commune, figures.hotspots,
                                  title=f"Phản ánh theo xã và điểm nóng – {figures.area.name}"))
 
 
 def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def map_geojson(figures: Figures, units: list[dict]) -> dict:
@@ -81,8 +87,9 @@ def report_html(figures: Figures, pictures: Pictures, units: list[dict], *, titl
 
 def report_pdf(figures: Figures, pictures: Pictures, *, title: str, generated: str) -> bytes:
     context = _context(figures, pictures, title=title, generated=generated)
-    context.update(pdf=True, map_uri=svg_data_uri(pictures.map_svg), trend_uri=svg_data_uri(pictures.trend),
-                   on_time_uri=svg_data_uri(pictures.on_time), categories_uri=svg_data_uri(pictures.categories))
+    context.update(pdf=True, map_uri=png_data_uri(pictures.map.png), trend_uri=png_data_uri(pictures.trend.png),
+                   on_time_uri=png_data_uri(pictures.on_time.png),
+                   categories_uri=png_data_uri(pictures.categories.png))
     fetcher = LocalOnlyFetcher(FONT_DIRS)
     pdf = render_pdf(render_to_string("reports/report_pdf.html", context), fetcher=fetcher)
     if fetcher.refused:
