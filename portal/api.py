@@ -12,6 +12,7 @@ from layers.api import router as admin_units_router
 from layers.catalog_api import router as layers_router
 from layers.imports_api import router as imports_router
 from layers.rasters_api import router as rasters_router
+from opendata.api import router as opendata_router
 from portal.accounts.api import router as auth_router
 from portal.map.api import router as map_router
 from reports.api import router as reports_router
@@ -74,3 +75,4 @@ api.add_router("/dispatch/", dispatch_router, tags=["dispatch"])
 api.add_router("/planning/", planning_router, tags=["planning lookup"])
 api.add_router("/queries/", queries_router, tags=["planner queries"])
 api.add_router("/reports/", reports_router, tags=["reports"])
+api.add_router("/opendata/", opendata_router, tags=["open data"])
