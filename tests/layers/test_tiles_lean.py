@@ -84,6 +84,14 @@ def test_lean_path_hears_catalog_changes(committed, portal_server, tmp_path):
     first = _get(url)
     assert first[0] == 200 and first[1]["x-tile-path"] == "lean"
     assert _get(url)[1]["etag"] == first[1]["etag"]  # served from memory and cache alike
+    import redis
+    from django.conf import settings
+
+    from layers.tiles.service import cache_key
+
+    layer.refresh_from_db()
+    stored = redis.Redis.from_url(settings.REDIS_URL)
+    assert _until(lambda: stored.exists(cache_key([layer], 16, x, y))), "the lean path did not cache the tile"
     import_file(layer, tmp_path / "n.gpkg")  # a new version: a new tile key
     assert _until(lambda: _get(url)[1].get("etag") != first[1]["etag"])
     Layer.objects.filter(pk=layer.pk).update(visibility="internal")
