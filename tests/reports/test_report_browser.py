@@ -1,0 +1,91 @@
+"""The stored report page and an open-data dataset page in Chromium, on the served portal: the maps draw and
+no request goes to another host."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection
+from report_helpers import WEEK, staff
+
+from fixtures.report_incidents import HistorySpec, generate_history
+from incidents.models import Category, Incident
+from layers.models import AdminUnit, LandParcel, Layer
+from portal.accounts.models import OrgUnit
+from reports.models import ReportRun
+from reports.services import do_build_run, do_request_report
+from reports.storage import read_path
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture
+def built_report(committed, admin_units):
+    assert connection.settings_dict["NAME"].startswith("test")
+    province = AdminUnit.objects.get(level="province", name="Ninh Thuận")
+    from reports.areas import area_of_unit
+
+    ioc = OrgUnit.objects.create(code="ioc-rep-browser", name="IOC (browser)", kind=OrgUnit.Kind.PROVINCE_IOC)
+    category = Category.objects.create(code="rep-browser", name_vi="Ổ gà", name_en="Pothole", deadline_days=2)
+    committed.extend([ioc, category])
+    communes = list(AdminUnit.objects.filter(level="commune", parent__parent=province).select_related(
+        "parent__parent"))
+    ids = generate_history(HistorySpec(start=WEEK.start, end=WEEK.end, count=80, seed=4), communes=communes,
+                           categories=[category], agencies=[])
+    committed.extend(Incident.objects.filter(pk__in=ids))
+    user = staff("rep-browser", "dispatcher", ioc)
+    committed.append(user)
+    run = do_build_run(do_request_report(kind=ReportRun.Kind.ADHOC, area=area_of_unit(province), period=WEEK,
+                                         queue=False))
+    layer = Layer.objects.create(slug="od-browser-thua", kind="land_parcel", title_vi="Thửa đất", title_en="Parcels",
+                                 theme="planning", visibility="public", min_zoom=10)
+    LandParcel.objects.bulk_create([LandParcel(layer=layer, ext_id=f"B-{i}", geom=GEOSGeometry(
+        f"SRID=4326;MULTIPOLYGON((({108.99 + i * 4e-4} 11.56,{108.9903 + i * 4e-4} 11.56,"
+        f"{108.9903 + i * 4e-4} 11.5603,{108.99 + i * 4e-4} 11.5603,{108.99 + i * 4e-4} 11.56)))")) for i in range(20)])
+    committed.append(layer)
+    yield run
+    for stored in run.files.all():
+        read_path(stored.path).unlink(missing_ok=True)
+    run.delete()
+
+
+def _watch(page) -> set[str]:
+    hosts: set[str] = set()
+    page.on("request", lambda r: urlsplit(r.url).scheme in ("http", "https", "ws", "wss")
+            and hosts.add(urlsplit(r.url).netloc))
+    return hosts
+
+
+def test_report_html_and_dataset_preview_make_no_request_to_another_host(built_report, portal_server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    hosts = _watch(page)
+    try:
+        page.goto(f"{portal_server}/accounts/login/?next=/reports/")
+        page.fill("input[name=username]", "rep-browser")
+        page.fill("input[name=password]", "a-long-test-password")
+        page.click("main button[type=submit]")
+        page.wait_for_url("**/reports/")
+        assert page.locator(f'tr[data-run="{built_report.pk}"]').count() == 1
+        page.goto(f"{portal_server}/reports/{built_report.pk}/")
+        page.wait_for_function("window.reportMap && window.reportMap.getLayer('communes') && "
+                               "window.reportMap.loaded()", timeout=30000)
+        page.wait_for_load_state("networkidle")
+        shaded = page.evaluate("window.reportMap.querySourceFeatures('report').length")
+        assert shaded > 0
+        assert page.locator("[data-table=by_commune] tbody tr").count() == len(built_report.figures["by_commune"])
+        received = str(built_report.figures["totals"]["received"])
+        assert page.locator(".totals b").first.inner_text() == received
+
+        page.goto(f"{portal_server}/opendata/od-browser-thua/")
+        page.wait_for_function("window.previewMap && window.previewMap.getLayer('preview') && "
+                               "window.previewMap.loaded()", timeout=30000)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.previewMap.querySourceFeatures('preview', {sourceLayer: 'od-browser-thua'})"
+                             ".length") > 0
+    finally:
+        context.close()
+    assert hosts == {urlsplit(portal_server).netloc}, hosts
+    assert not errors, errors
