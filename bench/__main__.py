@@ -1,15 +1,15 @@
-"""`make bench`: python -m bench [import | tiles | features | incidents | planning] [--parcels N …]; with no command,
-all run."""
+"""`make bench`: python -m bench [import | tiles | features | incidents | planning | reports] [--parcels N …];
+with no command, all run."""
 
 import argparse
 import sys
 
-COMMANDS = ("import", "tiles", "features", "incidents", "planning")
+COMMANDS = ("import", "tiles", "features", "incidents", "planning", "reports")
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"make bench ARGS='{command} …'" if command != "all" else "make bench")
-    if command in ("tiles", "features", "planning"):
+    if command in ("tiles", "features", "planning", "reports"):
         parser.add_argument("--parcels", type=int, default=1_000_000,
                             help=f"generated parcels under the {command}")
     else:
@@ -28,6 +28,10 @@ def _parser(command: str) -> argparse.ArgumentParser:
         planning.add_argument("--sheets", type=int, default=20, help="planning sheets (PDF) issued")
     if command in ("import", "all"):
         parser.add_argument("--repeat", type=int, default=3, help="import runs of each side, taking turns")
+    if command in ("reports", "all"):
+        reports = parser.add_argument_group("reports")
+        reports.add_argument("--incidents", type=int, default=5000, help="incidents in the reported week")
+        reports.add_argument("--history", type=int, default=8000, help="incidents in the 8 weeks before")
     if command in ("features", "all"):
         features = parser.add_argument_group("features")
         features.add_argument("--pages", type=int, default=40, help="pages of 1,000 features in each list")
@@ -79,6 +83,13 @@ def main(argv: list[str]) -> int:
             print()
         planning.run(max(args.parcels) if command == "all" else args.parcels, samples=args.samples,
                      sheets=args.sheets)
+    if command in ("reports", "all"):
+        from . import reports
+
+        if command == "all":
+            print()
+        reports.run(incidents=args.incidents, history=args.history,
+                    parcels=max(args.parcels) if command == "all" else args.parcels)
     return 0
 
 
