@@ -41,7 +41,7 @@ from .selectors import (
     public_incidents,
 )
 from .spam import HONEYPOT_FIELD, check_rate, issue_ticket, record_rate
-from .submission import APP_CHANNELS, read_body, submit_from_request
+from .submission import api_channel, created_body, read_body, submit_from_request
 
 router = Router()
 
@@ -51,9 +51,7 @@ def _lang() -> str:
 
 
 def _created(incident: Incident) -> dict:
-    return {"tracking_code": incident.tracking_code, "reporter_key": incident.reporter_key,
-            "status": incident.status, "deadline": incident.deadline, "agency": incident.agency.name
-            if incident.agency_id else "", "track_url": f"/incidents/track/{incident.tracking_code}"}
+    return created_body(incident)
 
 
 @router.get("/categories", auth=None, summary="What can be reported, with each category's extra questions")
@@ -84,13 +82,10 @@ def nearby(request, q: Query[NearbyQuery]):
                  "multipart/form-data": {"schema": {"type": "object", "properties": {
                      "media": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}})
 def submit(request):
+    # JSON posts without a cookie are usually answered by incidents.lean, through the same functions.
     data, files = read_body(request)
-    channel = str(data.get("channel") or "api")
-    anonymous = not request.user.is_authenticated
-    if channel not in APP_CHANNELS or (anonymous and channel != "api"):
-        raise InvalidInput("channel is one of api, app, zalo, messenger (integrations with a token only, "
-                           "except api).", field="channel")
-    return Status(201, _created(submit_from_request(request, data=data, files=files, channel=channel)))
+    channel = api_channel(data, request.user)
+    return Status(201, created_body(submit_from_request(request, data=data, files=files, channel=channel)))
 
 
 @router.get("/public", auth=None, summary="Public reports as GeoJSON (no reporter identity)")

@@ -24,18 +24,23 @@ def _label(actor, actor_label: str) -> str:
 
 def _event(kind: str, *, incident: Incident, actor, actor_label: str = "", public: bool = True,
            from_status: str = "", to_status: str = "", note: str = "", agency=None, data: dict | None = None,
-           at=None) -> IncidentEvent:
-    return IncidentEvent.objects.create(
+           at=None, store: bool = True) -> IncidentEvent:
+    event = IncidentEvent(
         incident=incident, kind=kind, actor=actor, actor_label=_label(actor, actor_label), public=public,
         from_status=from_status, to_status=to_status or incident.status, note=note, agency=agency, data=data or {},
         at=at or timezone.now())
+    if store:
+        event.save(force_insert=True)
+    return event
 
 
-def submitted_event(*, incident: Incident, actor=None, channel: str, routed_by: str = "") -> IncidentEvent:
+def submitted_event(*, incident: Incident, actor=None, channel: str, routed_by: str = "",
+                    store: bool = True) -> IncidentEvent:
+    """`store=False`: the row only, for intake to write with the new incident in one statement."""
     label = {"hotline": "IOC hotline", "camera": "camera"}.get(channel, "citizen")
     # Routing may assign it in the same instant; this row records the report as it arrived.
     return _event(EventKind.SUBMITTED, incident=incident, actor=actor, actor_label=label, to_status="submitted",
-                  data={"channel": channel, "routed_by": routed_by}, at=incident.created_at)
+                  data={"channel": channel, "routed_by": routed_by}, at=incident.created_at, store=store)
 
 
 def accepted_event(*, incident: Incident, actor, from_status: str, note: str = "") -> IncidentEvent:
@@ -46,9 +51,10 @@ def rejected_event(*, incident: Incident, actor, from_status: str, reason: str) 
     return _event(EventKind.REJECTED, incident=incident, actor=actor, from_status=from_status, note=reason)
 
 
-def assigned_event(*, incident: Incident, actor, from_status: str, agency, reason: str = "") -> IncidentEvent:
+def assigned_event(*, incident: Incident, actor, from_status: str, agency, reason: str = "",
+                   store: bool = True) -> IncidentEvent:
     return _event(EventKind.ASSIGNED, incident=incident, actor=actor, from_status=from_status, agency=agency,
-                  data={"reason": reason})
+                  data={"reason": reason}, store=store)
 
 
 def reassigned_event(*, incident: Incident, actor, from_status: str, agency, previous_agency,

@@ -1,8 +1,14 @@
-"""Where a report is: its commune, district and province, and the name of the nearest street."""
+"""Where a report is: its commune, district and province, and the name of the nearest street.
+
+The SQL is in pieces (`UNITS_SQL`, `street_sql`) that intake's one lookup statement (incidents.lookup) puts
+together with the category and routing; `locate` and `nearest_street` run them on their own.
+"""
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+import orjson
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.utils import timezone
@@ -14,7 +20,8 @@ from layers.registry import all_kinds
 from .conf import conf
 from .errors import NoLocation, OutsideProvince
 
-__all__ = ["Location", "locate", "check_location", "nearest_street", "point_from"]
+__all__ = ["Location", "locate", "check_location", "nearest_street", "point_from", "POINT_SQL", "UNITS_SQL",
+           "UNITS_JSON", "street_sql", "location_params", "location_from"]
 
 
 @dataclass(frozen=True)
@@ -39,34 +46,34 @@ def point_from(lon, lat) -> Point:
     return Point(x, y, srid=4326)
 
 
+# The report's point, made once per statement (the `pt` CTE every piece reads): in WGS 84 (g), in Web Mercator
+# (m), and the cosine of its latitude (k), Web Mercator units being 1/k metres on the ground there. Read
+# through scalar subqueries, the point is a parameter to the plan: the same prepared plan serves every point.
+POINT_SQL = """SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) AS g,
+       ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326), 3857) AS m, cos(radians(%(y)s)) AS k"""
+
 # The GiST index is on the Web Mercator copy: the bounding-box test uses it, the exact test runs in 4326.
-_UNITS_AT = """
-SELECT id, level, code, name, parent_id FROM layers_adminunit
- WHERE geom_3857 && ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326), 3857)
-   AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326))
+# Overlaps happen only along slivers of imperfect boundaries: the first unit of each level (by id) is kept.
+UNITS_SQL = """
+SELECT DISTINCT ON (level) id, level, code, name, parent_id FROM layers_adminunit
+ WHERE geom_3857 && (SELECT m FROM pt) AND ST_Covers(geom, (SELECT g FROM pt))
    AND (valid_from IS NULL OR valid_from <= %(day)s) AND (valid_to IS NULL OR valid_to > %(day)s)
  ORDER BY level, id
 """
+# The units CTE as one text value: [[id, level, code, name, parent_id], …].
+UNITS_JSON = "(SELECT json_agg(json_build_array(id, level, code, name, parent_id))::text FROM units)"
 
 
-def _units_at(point: Point) -> dict[str, AdminUnit | None]:
-    with connection.cursor() as cur:
-        cur.execute(_UNITS_AT, {"x": point.x, "y": point.y, "day": timezone.localdate()})
-        return _units_from(cur.fetchall())
+def location_params(point: Point) -> dict:
+    return {"x": point.x, "y": point.y, "day": timezone.localdate(), "r": float(conf.STREET_RADIUS_M)}
 
 
-def _units_from(rows) -> dict[str, AdminUnit | None]:
+def _units_from(units_json: str | None) -> dict[str, AdminUnit | None]:
     found: dict[str, AdminUnit | None] = dict.fromkeys(("province", "district", "commune"))
-    for pk, level, code, name, parent_id in rows:
-        if found.get(level) is None:  # overlaps happen only along slivers of imperfect boundaries: keep the first
-            # Only what intake reads (names, keys); the geometry is never loaded.
-            found[level] = AdminUnit(id=pk, level=level, code=code, name=name, parent_id=parent_id)
+    for pk, level, code, name, parent_id in orjson.loads(units_json or "[]"):
+        # Only what intake reads (names, keys); the geometry is never loaded.
+        found[level] = AdminUnit(id=pk, level=level, code=code, name=name, parent_id=parent_id)
     return found
-
-
-def check_location(point: Point) -> Location:
-    """The admin units of `point`; OutsideProvince (naming where it is) unless it lies in our province."""
-    return _check_province(point, _units_at(point))
 
 
 def _check_province(point: Point, found: dict[str, AdminUnit | None]) -> Location:
@@ -79,18 +86,38 @@ def _check_province(point: Point, found: dict[str, AdminUnit | None]) -> Locatio
     return Location(point=point, province=province, district=found["district"], commune=found["commune"])
 
 
-def locate(point: Point) -> Location:
-    """check_location and nearest_street in one round trip to the database (intake's hot path)."""
-    params = {"x": point.x, "y": point.y, "day": timezone.localdate(), "p": point.ewkt, "r": conf.STREET_RADIUS_M}
-    statement = sql.SQL("WITH units AS ({units}), street AS MATERIALIZED ({street}) SELECT units.*, street.* "
-                        "FROM street LEFT JOIN units ON true ORDER BY units.level, units.id").format(
-        units=sql.SQL(_UNITS_AT), street=_street_sql())
-    with connection.cursor() as cur:
-        cur.execute(statement, params)
-        rows = cur.fetchall()
-    loc = _check_province(point, _units_from([row[:5] for row in rows if row[0] is not None]))
+def location_from(point: Point, units_json: str | None, road: str | None, address: str | None) -> Location:
+    """The Location read from the units and street pieces' output; OutsideProvince unless in our province."""
+    loc = _check_province(point, _units_from(units_json))
     return Location(point=point, province=loc.province, district=loc.district, commune=loc.commune,
-                    street_name=_street_of(*rows[0][5:7]))
+                    street_name=_street_of(road, address)[:255])
+
+
+@lru_cache(maxsize=1)
+def _units_only() -> str:
+    return f"WITH pt AS ({POINT_SQL}), units AS ({UNITS_SQL}) SELECT {UNITS_JSON}"
+
+
+def check_location(point: Point) -> Location:
+    """The admin units of `point`; OutsideProvince (naming where it is) unless it lies in our province."""
+    with connection.cursor() as cur:
+        cur.execute(_units_only(), location_params(point))
+        return _check_province(point, _units_from(cur.fetchone()[0]))
+
+
+@lru_cache(maxsize=1)
+def _located() -> str:
+    connection.ensure_connection()
+    return sql.SQL("WITH pt AS ({pt}), units AS ({units}) SELECT {units_json}, street.* FROM ({street}) street").format(
+        pt=sql.SQL(POINT_SQL), units=sql.SQL(UNITS_SQL), units_json=sql.SQL(UNITS_JSON),
+        street=street_sql()).as_string(connection.connection)
+
+
+def locate(point: Point) -> Location:
+    """check_location and nearest_street in one round trip to the database."""
+    with connection.cursor() as cur:
+        cur.execute(_located(), location_params(point))
+        return location_from(point, *cur.fetchone())
 
 
 def _road_kinds():
@@ -101,21 +128,22 @@ def _road_kinds():
             yield kind
 
 
-# Metres on the ground at this latitude are 1/cos(lat) Web Mercator units.
 _NEAREST_NAMED = sql.SQL("""(SELECT {name} FROM {table}
-  WHERE {name} <> '' AND ST_DWithin(geom_3857, ST_Transform(%(p)s::geometry, 3857), %(r)s / cos(radians(%(y)s)))
-  ORDER BY geom_3857 <-> ST_Transform(%(p)s::geometry, 3857) LIMIT 1)""")
+  WHERE {name} <> '' AND ST_DWithin(geom_3857, (SELECT m FROM pt), %(r)s / (SELECT k FROM pt))
+  ORDER BY geom_3857 <-> (SELECT m FROM pt) LIMIT 1)""")
 
 _HOUSE_NUMBER = re.compile(r"^\s*(số\s*)?[\d/\-A-Za-z]*\d[\d/\-A-Za-z]*\s+", re.IGNORECASE)
 
 
-def _street_sql() -> sql.Composed:
-    """(nearest road's name, nearest parcel's address) in one statement: roads of every road kind, in turn."""
+@lru_cache(maxsize=1)
+def street_sql() -> sql.Composed:
+    """(nearest road's name, nearest parcel's address) in one statement (reading `pt`): roads of every road kind,
+    in turn. Kept once composed: the registry of kinds is built at start-up and never changes afterwards."""
     roads = [_NEAREST_NAMED.format(name=sql.Identifier("name"), table=sql.Identifier(kind.table))
              for kind in _road_kinds()]
     road = sql.SQL("COALESCE({})").format(sql.SQL(", ").join(roads)) if roads else sql.SQL("NULL::text")
     parcel = _NEAREST_NAMED.format(name=sql.Identifier("address"), table=sql.Identifier("layers_landparcel"))
-    return sql.SQL("SELECT {road}, {parcel}").format(road=road, parcel=parcel)
+    return sql.SQL("SELECT {road} AS road, {parcel} AS parcel").format(road=road, parcel=parcel)
 
 
 def _street_of(road: str | None, address: str | None) -> str:
@@ -130,7 +158,7 @@ def _street_of(road: str | None, address: str | None) -> str:
 def nearest_street(point: Point, *, radius_m: float | None = None) -> str:
     """The name of the nearest named road within `radius_m`; failing a road layer, the street of the
     nearest parcel's address. Empty when neither is near."""
-    params = {"p": point.ewkt, "r": radius_m or conf.STREET_RADIUS_M, "y": point.y}
+    params = {"x": point.x, "y": point.y, "r": float(radius_m or conf.STREET_RADIUS_M)}
     with connection.cursor() as cur:
-        cur.execute(_street_sql(), params)
+        cur.execute(sql.SQL("WITH pt AS ({}) {}").format(sql.SQL(POINT_SQL), street_sql()), params)
         return _street_of(*cur.fetchone())

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from portal.errors import InvalidInput
@@ -22,9 +22,11 @@ from . import events
 from .changes import announce_change
 from .conf import conf
 from .errors import NoLocation, TextTooLong, UnknownCategory
-from .geolocation import Location, locate, point_from
-from .models import Category, Channel, Incident, IncidentMedia, Status
-from .notifications import queue_receipt
+from .geolocation import Location, point_from
+from .inserts import insert_with_children
+from .lookup import look_up
+from .models import Category, CategoryAttribute, Channel, Incident, IncidentMedia, Status
+from .notifications import receipt_for
 from .routing import Route, route
 from .uploads import CheckedUpload, check_uploads
 from .workdays import deadline_for
@@ -72,6 +74,8 @@ class CheckedReport:
     reporter_email: str
     attributes: dict
     uploads: tuple[CheckedUpload, ...]
+    # Who handles it, read with the location (None without a place: do_submit_incident refuses those).
+    route: Route | None = None
 
 
 def clean_text(value, *, field: str, limit: int, required: bool = False) -> str:
@@ -93,11 +97,13 @@ def check_category(code: str, *, field: str = "category") -> Category:
     return category
 
 
-def check_attributes(category: Category, given: dict, *, field: str = "attribute") -> dict:
-    """The answers to the category's questions: required ones present, list answers among the listed keys."""
+def check_attributes(category: Category, given: dict, *, field: str = "attribute",
+                     questions: list[CategoryAttribute] | None = None) -> dict:
+    """The answers to the category's questions (`questions` when already read, else the category's):
+    required ones present, list answers among the listed keys."""
     answers = {}
     given = {str(k): v for k, v in (given or {}).items()}
-    for attribute in category.attributes.all():
+    for attribute in (questions if questions is not None else category.attributes.all()):
         if not attribute.variable:
             continue
         value = given.pop(attribute.code, None)
@@ -147,19 +153,34 @@ def check_report(report: Report, uploads=(), *, need_location: bool = True) -> C
     whose caller will drop a pin later) a missing place is allowed; a given one is still checked."""
     if report.channel not in Channel.values:
         raise InvalidInput(f"Unknown channel {report.channel!r}.", field="channel")
-    category = check_category(report.category)
+    code = str(report.category or "").strip()
+    if not code:
+        raise InvalidInput("Choose a category.", code="required", field="category")
+    unplaced = report.lon in (None, "") and report.lat in (None, "")
+    point, bad_point = None, None
+    if need_location or not unplaced:
+        try:
+            point = point_from(report.lon, report.lat)
+        except NoLocation as exc:
+            bad_point = exc  # refused in its turn, after the category and the text
+    # One statement reads the category, its questions, the place and the route; refusals keep their order.
+    found = look_up(code, point)
+    if found.category is None:
+        raise UnknownCategory(code[:60])
+    category = found.category
     description = clean_text(report.description, field="description", limit=conf.MAX_DESCRIPTION, required=True)
     address = clean_text(report.address, field="address", limit=conf.MAX_ADDRESS)
     name, phone, email = check_contact(report)
-    attributes = check_attributes(category, report.attributes)
+    attributes = check_attributes(category, report.attributes, questions=found.attributes)
     media_url = clean_text(report.media_url, field="media_url", limit=2000)
     report.media_url = media_url
-    unplaced = report.lon in (None, "") and report.lat in (None, "")
-    location = None if unplaced and not need_location else locate(point_from(report.lon, report.lat))
+    if bad_point is not None:
+        raise bad_point
+    location = found.location(point) if point is not None else None
     checked = tuple(check_uploads(uploads))
     return CheckedReport(report=report, category=category, location=location, description=description,
                          address=address, reporter_name=name, reporter_phone=phone, reporter_email=email,
-                         attributes=attributes, uploads=checked)
+                         attributes=attributes, uploads=checked, route=found.route)
 
 
 def new_tracking_code() -> str:
@@ -220,21 +241,36 @@ def reporter_key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _first_rows(checked: CheckedReport, incident: Incident, routed: Route) -> list:
+    """The rows written with the incident: its submitted (and assigned) events and the reporter's receipt."""
+    report = checked.report
+    rows = [events.submitted_event(incident=incident, actor=report.recorded_by or report.reporter_user,
+                                   channel=report.channel, routed_by=routed.reason, store=False)]
+    if not routed.to_triage:
+        rows.append(events.assigned_event(incident=incident, actor=None, from_status=Status.SUBMITTED,
+                                          agency=routed.agency, reason=routed.reason, store=False))
+    receipt = receipt_for(incident)
+    if receipt is not None:
+        rows.append(receipt)
+    return rows
+
+
 def _store(checked: CheckedReport, incident: Incident, routed: Route) -> None:
+    rows = _first_rows(checked, incident, routed)
+    if not checked.uploads and not connection.in_atomic_block:
+        # One statement, its own transaction: the report is stored whole or not at all, with no BEGIN/COMMIT.
+        insert_with_children(incident, rows, fk="incident")
+        announce_change(incident, "created")  # on commit, which has happened
+        return
     report = checked.report
     saved: list = []
     try:
+        # A savepoint inside the caller's transaction: a tracking-code clash is tried again without spoiling it.
         with transaction.atomic():
-            incident.save(force_insert=True)
-            events.submitted_event(incident=incident, actor=report.recorded_by or report.reporter_user,
-                                   channel=report.channel, routed_by=routed.reason)
-            if not routed.to_triage:
-                events.assigned_event(incident=incident, actor=None, from_status=Status.SUBMITTED,
-                                      agency=routed.agency, reason=routed.reason)
-            rows = _attach(incident, checked.uploads, purpose=IncidentMedia.Purpose.REPORT,
-                           uploaded_by=report.reporter_user, saved=saved)
-            queue_receipt(incident)
-            queue_processing([row.pk for row in rows])
+            insert_with_children(incident, rows, fk="incident")
+            media = _attach(incident, checked.uploads, purpose=IncidentMedia.Purpose.REPORT,
+                            uploaded_by=report.reporter_user, saved=saved)
+            queue_processing([row.pk for row in media])
             announce_change(incident, "created")
     except BaseException:
         _remove(saved)
@@ -251,7 +287,7 @@ def do_submit_incident(checked: CheckedReport) -> Incident:
         raise NoLocation()
     now = report.created_at or timezone.now()
     loc = checked.location
-    routed: Route = route(category, loc)
+    routed: Route = checked.route if checked.route is not None else route(category, loc)
     incident = Incident(
         tracking_code=new_tracking_code(), category=category, description=checked.description, geom=loc.point,
         address=checked.address, channel=report.channel, reporter_name=checked.reporter_name,
@@ -263,8 +299,8 @@ def do_submit_incident(checked: CheckedReport) -> Incident:
         attributes=checked.attributes, media_url=report.media_url, extra=report.extra, created_at=now)
     incident.reporter_key = secrets.token_urlsafe(18)
     incident.reporter_key_digest = reporter_key_digest(incident.reporter_key)
-    # 31^8 codes: a clash is rare but possible, and then the whole transaction is tried again with a new code
-    # (cheaper on every report than a savepoint around the insert).
+    # 31^8 codes: a clash is rare but possible, and then the whole statement (or savepoint) is tried again with a
+    # new code.
     for attempt in range(3):
         try:
             _store(checked, incident, routed)

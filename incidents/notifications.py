@@ -10,8 +10,8 @@ from django.utils import timezone
 from .conf import conf
 from .models import Incident, OutboxMessage
 
-__all__ = ["queue_message", "queue_receipt", "queue_status_change", "queue_to_agency", "queue_to_ioc",
-           "tracking_url", "staff_emails"]
+__all__ = ["queue_message", "queue_receipt", "receipt_for", "queue_status_change", "queue_to_agency",
+           "queue_to_ioc", "tracking_url", "staff_emails"]
 
 
 def tracking_url(incident: Incident) -> str:
@@ -34,16 +34,23 @@ def queue_message(*, kind: str, to: str, subject: str, body: str, incident: Inci
     return message
 
 
-def queue_receipt(incident: Incident) -> None:
+def receipt_for(incident: Incident) -> OutboxMessage | None:
+    """The reporter's receipt, not yet stored (intake writes it with the incident); None without an email."""
     if not incident.reporter_email:
-        return
-    queue_message(
+        return None
+    return OutboxMessage(
         kind=OutboxMessage.Kind.RECEIPT, to=incident.reporter_email, incident=incident,
-        subject=f"[{incident.tracking_code}] Đã tiếp nhận phản ánh / Report received",
+        subject=f"[{incident.tracking_code}] Đã tiếp nhận phản ánh / Report received"[:300],
         body=(f"Phản ánh của bạn đã được tiếp nhận với mã {incident.tracking_code}.\n"
               f"Your report was received as {incident.tracking_code}.\n\n"
               f"Theo dõi / Follow it: {tracking_url(incident)}\n"
               f"Hạn xử lý / Deadline: {timezone.localtime(incident.deadline):%d/%m/%Y %H:%M}\n"))
+
+
+def queue_receipt(incident: Incident) -> None:
+    receipt = receipt_for(incident)
+    if receipt is not None:
+        receipt.save(force_insert=True)
 
 
 def queue_status_change(incident: Incident, *, note: str = "") -> None:

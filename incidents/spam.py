@@ -10,7 +10,7 @@ from portal.ratelimit import RateLimit, client_ip
 from .conf import conf
 from .errors import RateLimited, SpamSuspected
 
-__all__ = ["HONEYPOT_FIELD", "issue_ticket", "check_not_spam", "check_rate", "record_rate"]
+__all__ = ["HONEYPOT_FIELD", "issue_ticket", "check_not_spam", "check_rate", "record_rate", "count_public_write"]
 
 HONEYPOT_FIELD = "website"
 _SALT = "incidents.form-ticket"
@@ -47,3 +47,10 @@ def check_rate(request) -> None:
 
 def record_rate(request) -> None:
     _limit().record(client_ip(request))
+
+
+def count_public_write(ip: str) -> None:
+    """Count one public write from `ip` and refuse it past the limit: one Redis round trip, and concurrent
+    posts cannot all slip under the limit between a check and a count."""
+    if _limit().hit(ip):
+        raise RateLimited()

@@ -1,4 +1,4 @@
-"""ASGI entry point (uvicorn): public tiles on a lean path, everything else through Django."""
+"""ASGI entry point (uvicorn): public tiles and JSON incident reports on lean paths, everything else through Django."""
 
 import os
 
@@ -9,6 +9,8 @@ django_application = get_asgi_application()
 
 from django.conf import settings  # noqa: E402  (settings are configured by get_asgi_application)
 
+from incidents.lean import LeanIntake  # noqa: E402
 from layers.tiles.lean import LeanTiles  # noqa: E402
 
-application = LeanTiles(django_application, database_url=os.environ["DATABASE_URL"], redis_url=settings.REDIS_URL)
+application = LeanIntake(LeanTiles(django_application, database_url=os.environ["DATABASE_URL"],
+                                   redis_url=settings.REDIS_URL))

@@ -8,6 +8,7 @@ from django.conf import settings
 __all__ = ["RateLimit", "client_ip"]
 
 log = logging.getLogger(__name__)
+_clients: dict[str, redis.Redis] = {}
 
 
 def client_ip(request) -> str:
@@ -25,7 +26,24 @@ class RateLimit:
         return f"portal:ratelimit:{self.name}:{key}"
 
     def _client(self) -> redis.Redis:
-        return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        # One client (and connection pool) per process: a new one per call opened a TCP connection each time.
+        url = settings.REDIS_URL
+        client = _clients.get(url)
+        if client is None:
+            client = _clients.setdefault(url, redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1))
+        return client
+
+    def hit(self, key: str) -> bool:
+        """Count one event for `key` and say whether it goes over the limit, in one round trip."""
+        try:
+            pipe = self._client().pipeline()
+            pipe.incr(self._key(key))
+            pipe.expire(self._key(key), self.window, nx=True)
+            count, _ = pipe.execute()
+        except redis.RedisError:
+            log.warning("rate limit %s not checked: Redis unreachable", self.name)
+            return False
+        return count > self.limit
 
     def exceeded(self, key: str) -> bool:
         try:

@@ -73,7 +73,10 @@ def database_from_url(url: str) -> dict:
     config = dj_database_url.parse(url, engine="django.contrib.gis.db.backends.postgis", conn_max_age=0)
     # No JIT: the portal's queries are short, and PostgreSQL's cost guesses for PostGIS functions made it
     # compile a 1,000-feature page query for 35 ms of its 220 (measured in bench features).
-    config["OPTIONS"] = {**config.get("OPTIONS", {}), "options": "-c jit=off", "pool": {
+    # prepare_threshold: Django turns preparing off (None) for connection poolers; its own cursors bind values in
+    # the client and never prepare anyway, so this only lets cursors that bind on the server (intake's, the
+    # geoprocessing core's) prepare as they ask: planning was most of intake's time in the database.
+    config["OPTIONS"] = {**config.get("OPTIONS", {}), "options": "-c jit=off", "prepare_threshold": 5, "pool": {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")), "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
         "timeout": 10}}
     return config

@@ -105,10 +105,11 @@ def test_bad_files_refuse_the_whole_report(admin_units, categories, media_dir, n
 def test_a_failure_while_storing_leaves_no_row_and_no_file(admin_units, categories, media_dir, monkeypatch):
     import incidents.intake as intake
 
-    def broken(incident):
-        raise RuntimeError("mail queue down")
+    def broken(media_ids):
+        raise RuntimeError("media queue down")
 
-    monkeypatch.setattr(intake, "queue_receipt", broken)
+    # After the incident, its events and its photo's row and file are written, inside the same transaction.
+    monkeypatch.setattr(intake, "queue_processing", broken)
     checked = check_report(_report(), [SimpleUploadedFile("a.jpg", jpeg_bytes())])
     with pytest.raises(RuntimeError):
         do_submit_incident(checked)
