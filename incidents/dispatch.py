@@ -17,7 +17,7 @@ from portal.map.config import map_config
 
 from .access import is_agency_staff, is_dispatcher, staff_incidents
 from .conf import conf
-from .models import Category, Status
+from .models import Category, Channel, Status
 
 __all__ = ["dispatch_page"]
 
@@ -37,6 +37,7 @@ def _choices(user, language: str) -> dict:
         "statuses": [{"value": "open", "label": gettext("Open (any open state)")}]
         + [{"value": value, "label": str(label)} for value, label in Status.choices],
         "categories": [{"value": c.code, "label": c.name(language)} for c in Category.objects.active()],
+        "channels": [{"value": value, "label": str(label)} for value, label in Channel.choices],
         "agencies": [{"value": a.pk, "code": a.code, "label": a.name} for a in agencies],
         "communes": [{"value": u.pk, "label": u.name} for u in communes],
         "dispatcher": dispatcher,

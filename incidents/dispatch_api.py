@@ -47,6 +47,8 @@ def _ids(text: str | None, field: str = "ids") -> list[int] | None:
 class FeedQuery(Schema):
     status: str | None = Field(None, description="comma-separated; 'open' for every open status")
     category: str | None = Field(None, description="comma-separated category codes")
+    channel: str | None = Field(None, description="comma-separated channels: web, api, hotline, open311, camera, "
+                                                 "zalo, messenger, app")
     agency: int | None = None
     commune: int | None = None
     overdue: bool | None = None
@@ -62,7 +64,8 @@ def _thumbnails() -> Prefetch:
 
 def dispatch_incidents(user, q: FeedQuery):
     incidents = filter_incidents(staff_incidents(user), category=q.category, status=q.status,
-                                 bbox=parse_bbox(q.bbox), commune=q.commune, agency=q.agency, overdue=q.overdue)
+                                 bbox=parse_bbox(q.bbox), commune=q.commune, agency=q.agency, overdue=q.overdue,
+                                 channel=q.channel)
     ids = _ids(q.ids)
     if ids is not None:
         incidents = incidents.filter(pk__in=ids)

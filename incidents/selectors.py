@@ -12,7 +12,7 @@ from django.utils import timezone
 from portal.errors import InvalidInput
 
 from .conf import conf
-from .models import OPEN_STATUSES, Category, Incident, IncidentEvent, IncidentMedia, Status
+from .models import OPEN_STATUSES, Category, Channel, Incident, IncidentEvent, IncidentMedia, Status
 
 __all__ = ["nearby_open", "public_incidents", "public_detail", "parse_bbox", "filter_incidents",
            "categories_with_attributes", "deadline_flag"]
@@ -54,7 +54,8 @@ def _public_media() -> Prefetch:
 
 def filter_incidents(incidents: QuerySet[Incident], *, category: str | None = None, status: str | None = None,
                      bbox: Polygon | None = None, commune: int | None = None, agency: int | None = None,
-                     overdue: bool | None = None, since=None, until=None) -> QuerySet[Incident]:
+                     overdue: bool | None = None, since=None, until=None,
+                     channel: str | None = None) -> QuerySet[Incident]:
     if category:
         incidents = incidents.filter(category__code__in=category.split(","))
     if status:
@@ -64,6 +65,12 @@ def filter_incidents(incidents: QuerySet[Incident], *, category: str | None = No
             raise InvalidInput(f"Unknown status {sorted(unknown)[0]!r}.", field="status")
         wanted = {s for s in statuses if s != "open"} | (set(OPEN_STATUSES) if "open" in statuses else set())
         incidents = incidents.filter(status__in=wanted)
+    if channel:
+        channels = channel.split(",")
+        unknown = set(channels) - set(Channel.values)
+        if unknown:
+            raise InvalidInput(f"Unknown channel {sorted(unknown)[0]!r}.", field="channel")
+        incidents = incidents.filter(channel__in=channels)
     if bbox is not None:
         incidents = incidents.filter(geom__within=bbox)
     if commune:

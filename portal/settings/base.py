@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "layers",
     "incidents",
+    "incidents.chat",
     "geoprocessing",
     "reports",
     "opendata",
@@ -142,6 +143,11 @@ CELERY_BEAT_SCHEDULE = {
     "monthly-newsletter": {"task": "reports.monthly_newsletter",
                            "schedule": crontab(minute=0, hour=7, day_of_month="1")},
     "newsletter-outbox": {"task": "reports.deliver_newsletters", "schedule": 60.0},
+    # Chat channels: status changes told on Zalo/Messenger, replies and photos moved once a gateway is set.
+    "chat-relay": {"task": "chat.relay_status_changes", "schedule": 30.0},
+    "chat-replies": {"task": "chat.deliver_replies", "schedule": 30.0},
+    "chat-media": {"task": "chat.fetch_media", "schedule": 60.0},
+    "chat-purge": {"task": "chat.purge", "schedule": 3600.0},
 }
 
 SESSION_COOKIE_HTTPONLY = True
@@ -171,3 +177,18 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 1024 * 2**20))
 # Workers report import progress every half second; this long a silence means the worker is gone.
 IMPORT_STALLED_SECONDS = int(os.environ.get("IMPORT_STALLED_SECONDS", 300))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20  # larger uploads stream to a temporary file
+
+# Chat channels (incidents.chat): webhook secrets and the send gateways come from the environment only; with
+# no gateway, replies wait in the portal (chat outbox) and photos stay on the platform. Lists are comma-separated.
+CHAT_ZALO_APP_ID = os.environ.get("CHAT_ZALO_APP_ID", "")
+CHAT_ZALO_OA_SECRET_KEY = os.environ.get("CHAT_ZALO_OA_SECRET_KEY", "")
+CHAT_ZALO_ACCESS_TOKEN = os.environ.get("CHAT_ZALO_ACCESS_TOKEN", "")
+CHAT_ZALO_SEND_URL = os.environ.get("CHAT_ZALO_SEND_URL", "")
+CHAT_ZALO_MEDIA_ORIGINS = [o for o in os.environ.get("CHAT_ZALO_MEDIA_ORIGINS", "").split(",") if o.strip()]
+CHAT_MESSENGER_APP_SECRET = os.environ.get("CHAT_MESSENGER_APP_SECRET", "")
+CHAT_MESSENGER_VERIFY_TOKEN = os.environ.get("CHAT_MESSENGER_VERIFY_TOKEN", "")
+CHAT_MESSENGER_PAGE_TOKEN = os.environ.get("CHAT_MESSENGER_PAGE_TOKEN", "")
+CHAT_MESSENGER_SEND_URL = os.environ.get("CHAT_MESSENGER_SEND_URL", "")
+CHAT_MESSENGER_MEDIA_ORIGINS = [o for o in os.environ.get("CHAT_MESSENGER_MEDIA_ORIGINS", "").split(",")
+                                if o.strip()]
+CHAT_MESSENGER_UPDATE_TAG = os.environ.get("CHAT_MESSENGER_UPDATE_TAG", "")

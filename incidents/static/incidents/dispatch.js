@@ -6,6 +6,7 @@ import { createPortalMap } from "../portal/map/portal-map.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const choices = JSON.parse($("#dispatch-choices").textContent);
+const CHANNELS = new Map((choices.channels || []).map((c) => [c.value, c.label]));
 const mapConfig = JSON.parse($("#map-config").textContent);
 const csrfToken = $("input[name=csrfmiddlewaretoken]").value;
 const filters = $("[data-filters]");
@@ -65,7 +66,8 @@ function row(feature) {
   return el("tr", { "data-id": p.id, "data-code": p.code, class: flashed && Date.now() - flashed < FLASH_MS ? "flash" : "" },
     el("td", {}, box),
     el("td", {}, el("button", { type: "button", class: "link", onclick: () => showDetail(p.id) }, p.code)),
-    el("td", {}, p.category_name), el("td", {}, p.status_label, " ", flag),
+    el("td", {}, p.category_name, " ", el("small", { class: "channel", "data-channel": p.channel },
+      CHANNELS.get(p.channel) || p.channel)), el("td", {}, p.status_label, " ", flag),
     el("td", {}, p.agency || "—"), el("td", {}, p.commune), el("td", {}, when(p.created_at)));
 }
 
