@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
 
+from camera_analytics.api import router as cameras_router
 from geoprocessing.planning_api import router as planning_router
 from geoprocessing.queries_api import router as queries_router
 from incidents.api import router as incidents_router
@@ -78,3 +79,4 @@ api.add_router("/planning/", planning_router, tags=["planning lookup"])
 api.add_router("/queries/", queries_router, tags=["planner queries"])
 api.add_router("/reports/", reports_router, tags=["reports"])
 api.add_router("/opendata/", opendata_router, tags=["open data"])
+api.add_router("/cameras/", cameras_router, tags=["camera analytics"])

@@ -25,6 +25,7 @@ urlpatterns = [
     path("open311/v2/", include("incidents.open311.urls")),
     path("reports/", include("reports.urls")),
     path("opendata/", include("opendata.urls")),
+    path("cameras/", include("camera_analytics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -82,30 +82,40 @@ def sha256_of(path: Path) -> str:
 
 @dataclass
 class PlateFinder:
-    """Plates found per vehicle every `every` frames, carried along with the vehicle's box in between."""
+    """Plates found per vehicle and faces per frame once every `every` frames, reused in between (and by
+    every violation whose clip shares the frames), plates following their vehicle's box."""
 
     every: int = 6
-    _seen: dict[int, tuple[int, list[tuple[float, float, float, float]]]] = field(default_factory=dict)
-    _faces: tuple[int, list[Box]] | None = None
+    _plates: dict[tuple[int, int], list[tuple[float, float, float, float]]] = field(default_factory=dict)
+    _faces: dict[int, list[Box]] = field(default_factory=dict)
+
+    def plates(self, frame: EvidenceFrame, track_id: int, box: BBox) -> list[Box]:
+        if box.w < LEGIBLE_WIDTH:  # a plate there is a few pixels: nothing to find, nothing to read
+            return []
+        key = (track_id, frame.index // self.every)
+        if key not in self._plates:
+            self._prune(self._plates)
+            self._plates[key] = _find_plates(frame.image, box)
+        # Relative to the vehicle's box, so they follow it.
+        return [Box(round(box.x + rx * box.w), round(box.y + ry * box.h), max(1, round(rw * box.w)),
+                    max(1, round(rh * box.h)), "plate") for rx, ry, rw, rh in self._plates[key]]
 
     def faces(self, frame: EvidenceFrame) -> list[Box]:
         """Faces (a cyclist, someone on the kerb) with the detector incident photos use, grown to cover
         the frames until the next look."""
-        if self._faces is None or frame.index - self._faces[0] >= self.every:
+        key = frame.index // self.every
+        if key not in self._faces:
+            self._prune(self._faces)
             found = [b for b in find_sensitive(frame.image, fast=True) if b.label == "face"]
-            grown = [Box(round(b.x - b.w * 0.35), round(b.y - b.h * 0.35), round(b.w * 1.7), round(b.h * 1.7),
-                         "face") for b in found]
-            self._faces = (frame.index, grown)
-        return self._faces[1]
+            self._faces[key] = [Box(round(b.x - b.w * 0.35), round(b.y - b.h * 0.35), round(b.w * 1.7),
+                                    round(b.h * 1.7), "face") for b in found]
+        return self._faces[key]
 
-    def plates(self, frame: EvidenceFrame, track_id: int, box: BBox) -> list[Box]:
-        last = self._seen.get(track_id)
-        if last is None or frame.index - last[0] >= self.every:
-            last = (frame.index, _find_plates(frame.image, box))
-            self._seen[track_id] = last
-        # Relative to the vehicle's box, so they follow it.
-        return [Box(round(box.x + rx * box.w), round(box.y + ry * box.h), max(1, round(rw * box.w)),
-                    max(1, round(rh * box.h)), "plate") for rx, ry, rw, rh in last[1]]
+    @staticmethod
+    def _prune(cache: dict) -> None:
+        if len(cache) > 4000:
+            for key in list(cache)[:2000]:
+                del cache[key]
 
 
 def _find_plates(image: np.ndarray, box: BBox) -> list[tuple[float, float, float, float]]:
@@ -182,8 +192,11 @@ def _file(path: Path, role: str, content_type: str, public: bool) -> EvidenceFil
                         content_type=content_type, public=public)
 
 
-def write_evidence(pending: PendingEvidence, out_dir: Path, *, fps: float, caption: str) -> Evidence:
-    """Files of one violation under `out_dir`: originals (still, clip, first_seen) and their public copies."""
+def write_evidence(pending: PendingEvidence, out_dir: Path, *, fps: float, caption: str,
+                   finder: PlateFinder | None = None) -> Evidence:
+    """Files of one violation under `out_dir`: originals (still, clip, first_seen) and their public copies.
+
+    `finder` is shared by the violations of one video, so frames in several clips are searched once."""
     out_dir.mkdir(parents=True, exist_ok=True)
     violation = pending.violation
     stem = f"track{violation.track_id}-{violation.kind}"
@@ -191,14 +204,14 @@ def write_evidence(pending: PendingEvidence, out_dir: Path, *, fps: float, capti
     box = violation.box.scaled(sx, sy)
     frames = sorted({f.index: f for f in pending.frames}.values(), key=lambda f: f.index)
     decision = next((f for f in frames if f.index == violation.frame), frames[-1])
-    finder = PlateFinder(every=max(1, round(fps / 2)))
+    finder = finder or PlateFinder(every=max(1, round(fps / 2)))
     files: list[EvidenceFile] = []
     found = assumed = 0
 
     still = out_dir / f"{stem}-still.jpg"
     _write_jpeg(still, _annotate(decision.image, box, caption))
     files.append(_file(still, "still", "image/jpeg", False))
-    public, f_found, f_assumed = public_frame(decision, PlateFinder(every=1))
+    public, f_found, f_assumed = public_frame(decision, finder)
     found, assumed = found + f_found, assumed + f_assumed
     public_still = out_dir / f"{stem}-still-public.jpg"
     _write_jpeg(public_still, _annotate(public, box, caption))
@@ -224,7 +237,7 @@ def write_evidence(pending: PendingEvidence, out_dir: Path, *, fps: float, capti
         first = out_dir / f"{stem}-first-seen.jpg"
         _write_jpeg(first, _annotate(pending.first_seen.image, seen_box, caption))
         files.append(_file(first, "first_seen", "image/jpeg", False))
-        blurred, _f, _a = public_frame(pending.first_seen, PlateFinder(every=1))
+        blurred, _f, _a = public_frame(pending.first_seen, finder)
         first_public = out_dir / f"{stem}-first-seen-public.jpg"
         _write_jpeg(first_public, _annotate(blurred, seen_box, caption))
         files.append(_file(first_public, "first_seen_public", "image/jpeg", True))

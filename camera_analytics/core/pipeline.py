@@ -20,7 +20,7 @@ import numpy as np
 
 from .calibration import Calibration
 from .errors import BadRule, VideoWithoutFrames
-from .evidence import EvidenceFrame, FrameBuffer, PendingEvidence, write_evidence
+from .evidence import EvidenceFrame, FrameBuffer, PendingEvidence, PlateFinder, write_evidence
 from .judging import Judge, JudgeSettings
 from .motion import MotionDetector, MotionSettings
 from .records import AnalysisResult, Crossing, Track, Violation
@@ -107,6 +107,7 @@ def analyze_frames(frames: Iterable[Frame], *, fps: float, size: tuple[int, int]
     buffer = FrameBuffer(round(options.pre_s * analysed_fps))
     post = round(options.post_s * analysed_fps) * stride
     pending: list[PendingEvidence] = []
+    finder = PlateFinder(every=max(1, round(analysed_fps / 2)))
     stop_pictures: dict[int, tuple[EvidenceFrame, object]] = {}
     tracks: list[Track] = []
     crossings: list[Crossing] = []
@@ -140,13 +141,13 @@ def analyze_frames(frames: Iterable[Frame], *, fps: float, size: tuple[int, int]
             done = [p for p in pending if p.complete(frame.index)]
             pending = [p for p in pending if not p.complete(frame.index)]
             for item in done:
-                item.violation.evidence = _write(item, options, analysed_fps)
+                item.violation.evidence = _write(item, options, analysed_fps, finder)
         violations += found
         if progress is not None and analysed % report_every == 0:
             progress(read, total)
     tracks += tracker.finish()
     for item in pending:
-        item.violation.evidence = _write(item, options, analysed_fps)
+        item.violation.evidence = _write(item, options, analysed_fps, finder)
     if progress is not None:
         progress(read, total)
     return AnalysisResult(fps=fps, analysed_fps=analysed_fps, frames_read=read, frames_analysed=analysed,
@@ -162,7 +163,7 @@ def _pending(violation: Violation, buffer: FrameBuffer, until: int, to_full: tup
                            first_seen=seen[0] if seen else None, first_seen_box=seen[1] if seen else None)
 
 
-def _write(item: PendingEvidence, options: PipelineOptions, fps: float):
+def _write(item: PendingEvidence, options: PipelineOptions, fps: float, finder: PlateFinder):
     violation = item.violation
     when = ""
     if options.clock_start is not None:
@@ -171,4 +172,4 @@ def _write(item: PendingEvidence, options: PipelineOptions, fps: float):
     caption = f"{CAPTIONS.get(violation.kind, violation.kind)}{when}"
     if violation.speed_kmh is not None and violation.kind == "speeding":
         caption += f" {violation.speed_kmh:.0f} km/h"
-    return write_evidence(item, options.evidence_dir, fps=fps, caption=caption)
+    return write_evidence(item, options.evidence_dir, fps=fps, caption=caption, finder=finder)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -55,9 +56,21 @@ def _open(source: str | Path) -> cv2.VideoCapture:
     capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
     if not capture.isOpened():
         capture.release()
-        what = "The stream could not be opened" if is_stream(name) else f"{Path(name).name} is not a video"
-        raise VideoUnreadable(f"{what} OpenCV can read.", field="file")
+        if is_stream(name):
+            raise VideoUnreadable("The stream could not be opened.", field="file")
+        if _container_without_video(Path(name)):
+            raise VideoWithoutFrames(f"{Path(name).name} holds no video, only other streams (sound?).", field="file")
+        raise VideoUnreadable(f"{Path(name).name} is not a video OpenCV can read.", field="file")
     return capture
+
+
+def _container_without_video(path: Path) -> bool:
+    """A file FFmpeg opens as a container that has no video stream (an MP4 of sound alone)."""
+    try:
+        with av.open(str(path), options={"protocol_whitelist": "file"}) as container:
+            return not container.streams.video
+    except (av.error.FFmpegError, OSError, ValueError):
+        return False
 
 
 def _fps(capture: cv2.VideoCapture, default: float | None) -> float:

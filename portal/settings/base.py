@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "geoprocessing",
     "reports",
     "opendata",
+    "camera_analytics",
 ]
 
 MIDDLEWARE = [

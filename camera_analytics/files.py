@@ -1,0 +1,60 @@
+"""The camera's reference frame and violation evidence, served only to those who may see them.
+
+Public copies (plates blurred) go to staff who review violations; originals too, and each original is
+served with its SHA-256 in a header so a downloaded copy can be checked against the stored record.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.views.decorators.http import require_GET
+
+from layers.models import Camera, Layer
+
+from .access import can_review, can_set_up
+from .models import CameraView, ViolationEvidence
+from .services import camera_of
+
+__all__ = ["serve_frame", "serve_evidence"]
+
+
+def _visible_camera(user, camera_id: int) -> Camera | None:
+    return Camera.objects.filter(pk=camera_id, layer__in=Layer.objects.visible_to(user)).first()
+
+
+def _response(field, content_type: str, *, name: str, sha256: str = "") -> FileResponse:
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type, filename=name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    if sha256:
+        response["X-Content-SHA256"] = sha256
+    return response
+
+
+@require_GET
+def serve_frame(request, camera_id: int):
+    user = request.user
+    if not (can_set_up(user) or can_review(user)):
+        raise PermissionDenied
+    camera = _visible_camera(user, camera_id)
+    view = CameraView.objects.of_camera(camera).first() if camera else None
+    if view is None:
+        raise Http404
+    return _response(view.frame, "image/jpeg", name=f"camera-{camera_id}.jpg")
+
+
+@require_GET
+def serve_evidence(request, evidence_id: int):
+    user = request.user
+    if not can_review(user):
+        raise PermissionDenied
+    row = ViolationEvidence.objects.select_related("violation").filter(pk=evidence_id).first()
+    camera = camera_of(row.violation) if row else None
+    if camera is None or _visible_camera(user, camera.pk) is None:
+        raise Http404
+    ext = "mp4" if row.content_type == "video/mp4" else "jpg"
+    return _response(row.file, row.content_type, name=f"violation-{row.violation_id}-{row.role}.{ext}",
+                     sha256=row.sha256)
