@@ -9,6 +9,7 @@ from geoprocessing.planning_api import router as planning_router
 from geoprocessing.queries_api import router as queries_router
 from incidents.api import router as incidents_router
 from incidents.chat.webhooks import router as chat_router
+from incidents.citizen_app.api import router as citizen_app_router
 from incidents.dispatch_api import router as dispatch_router
 from layers.api import router as admin_units_router
 from layers.catalog_api import router as layers_router
@@ -75,6 +76,7 @@ api.add_router("/map/", map_router, tags=["map"])
 api.add_router("/incidents/", incidents_router, tags=["incidents"])
 api.add_router("/dispatch/", dispatch_router, tags=["dispatch"])
 api.add_router("/chat/", chat_router, tags=["chat channels"])
+api.add_router("/app/", citizen_app_router, tags=["citizen app"])
 api.add_router("/planning/", planning_router, tags=["planning lookup"])
 api.add_router("/queries/", queries_router, tags=["planner queries"])
 api.add_router("/reports/", reports_router, tags=["reports"])

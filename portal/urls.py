@@ -22,6 +22,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("dispatch/", include("incidents.dispatch_urls")),
     path("chat/", include("incidents.chat.urls")),
+    path("app/", include("incidents.citizen_app.urls")),
     path("open311/v2/", include("incidents.open311.urls")),
     path("reports/", include("reports.urls")),
     path("opendata/", include("opendata.urls")),

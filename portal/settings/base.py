@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "layers",
     "incidents",
     "incidents.chat",
+    "incidents.citizen_app",
     "geoprocessing",
     "reports",
     "opendata",
@@ -149,6 +150,7 @@ CELERY_BEAT_SCHEDULE = {
     "chat-replies": {"task": "chat.deliver_replies", "schedule": 30.0},
     "chat-media": {"task": "chat.fetch_media", "schedule": 60.0},
     "chat-purge": {"task": "chat.purge", "schedule": 3600.0},
+    "citizen-app-purge": {"task": "citizen_app.purge_keys", "schedule": 86400.0},
 }
 
 SESSION_COOKIE_HTTPONLY = True
