@@ -187,7 +187,7 @@ def test_operators_see_what_waits_and_others_do_not(client, admin_units, chat_se
     assert client.get("/chat/outbox/").status_code == 403
     client.force_login(dispatcher)
     page = client.get("/chat/outbox/").content.decode()
-    assert incident.tracking_code in page and "no gateway configured" in page
+    assert incident.tracking_code in page and 'data-platform="messenger" data-configured="0"' in page
     assert "705" not in page  # the citizen's platform id is not shown
 
 
@@ -204,3 +204,25 @@ def test_the_dispatcher_filters_by_channel(client, admin_units, chat_settings, l
     page = client.get("/dispatch/").content.decode()
     for value in ("zalo", "messenger", "app", "web", "hotline"):
         assert f'<option value="{value}"' in page
+
+
+def test_the_beat_tasks_send_relay_and_purge(client, admin_units, chat_settings, litter, platform, dispatcher):
+    from incidents.chat.models import SeenEvent
+    from incidents.chat.tasks import deliver_replies_task, purge_task, relay_status_task
+
+    incident = _messenger_incident(client, sender="707")
+    chat_settings.CHAT_MESSENGER_SEND_URL = f"{platform.origin}/me/messages"
+    chat_settings.CHAT_MESSENGER_PAGE_TOKEN = "t"
+    platform.answer = {"message_id": "m"}
+    assert deliver_replies_task.apply().get() == Reply.objects.count()
+    services.do_accept(incident=incident, actor=dispatcher)
+    assert relay_status_task.apply().get() == 1
+    assert Reply.objects.get(kind="status").state == "sent"  # relayed and sent in the same run
+    long_ago = timezone.now() - timedelta(days=10)
+    SeenEvent.objects.update(seen_at=long_ago)
+    idle = Conversation.objects.create(platform="zalo", sender_id="idle", last_inbound_at=long_ago)
+    seen = SeenEvent.objects.count()
+    assert purge_task.apply().get() == {"seen_events": seen, "closed_conversations": 1}
+    assert seen and not SeenEvent.objects.exists()
+    idle.refresh_from_db()
+    assert idle.state == "closed"

@@ -122,3 +122,17 @@ def test_two_retries_at_once_make_one_incident(admin_units, committed):
     assert {r.incident.tracking_code for r in results} == {incidents[0].tracking_code}
     assert sorted(r.replayed for r in results) == [False, True]
     assert len({r.reporter_key for r in results}) == 1
+
+
+@pytest.mark.django_db
+def test_old_keys_are_forgotten(client, admin_units, categories, ticket):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents.citizen_app.tasks import KEEP_KEYS, purge_keys_task
+
+    assert _post(client, _form(ticket)).status_code == 201
+    assert purge_keys_task.apply().get() == 0
+    SubmissionKey.objects.update(created_at=timezone.now() - KEEP_KEYS - timedelta(days=1))
+    assert purge_keys_task.apply().get() == 1 and Incident.objects.count() == 1
