@@ -37,8 +37,7 @@ class Route:
 # Highest priority first; then a rule of this category before one for any; then the most specific area:
 # drawn, commune, district, province, anywhere.
 RULE_SQL = sql.SQL("""
-SELECT r.id, r.name, r.category_id, r.admin_unit_id, r.priority, o.id AS org_id, o.code AS org_code,
-       o.name AS org_name, o.kind AS org_kind
+SELECT r.id, r.name, r.category_id, r.admin_unit_id, r.priority, o.id, o.code, o.name, o.kind
   FROM incidents_routingrule r JOIN accounts_orgunit o ON o.id = r.agency_id
  WHERE r.active AND (r.category_id = (SELECT id FROM cat) OR r.category_id IS NULL)
    AND ((r.admin_unit_id IS NULL AND r.area IS NULL)
@@ -52,8 +51,8 @@ SELECT r.id, r.name, r.category_id, r.admin_unit_id, r.priority, o.id AS org_id,
           r.id
  LIMIT 1
 """)
-RULE_COLUMNS = sql.SQL("rule.id, rule.name, rule.category_id, rule.admin_unit_id, rule.priority, "
-                       "rule.org_id, rule.org_code, rule.org_name, rule.org_kind")
+# Read by position (the names repeat: the rule's and its agency's id and name).
+RULE_COLUMNS = sql.SQL("rule.*")  # id, name, category_id, admin_unit_id, priority, agency id, code, name, kind
 
 # The nearest asset of the category's network within its radius, by one KNN scan of each table over the Web
 # Mercator index; the operator is the asset's own, else its layer's owner. Pipes, drains, cables: segments
@@ -74,15 +73,13 @@ def _nearest(model, network: sql.Composable, operator: sql.Composable) -> sql.Co
                            network=network, operator=operator)
 
 
-ASSET_SQL = sql.SQL("SELECT near.model, near.id, near.metres, o.id AS org_id, o.code AS org_code, "
-                    "o.name AS org_name, o.kind AS org_kind "
+ASSET_SQL = sql.SQL("SELECT near.model, near.id, near.metres, o.id, o.code, o.name, o.kind "
                     "FROM (SELECT * FROM ({union}) nearest WHERE org_id IS NOT NULL ORDER BY metres LIMIT 1) near "
                     "JOIN accounts_orgunit o ON o.id = near.org_id").format(
     union=sql.SQL(" UNION ALL ").join([
         _nearest(NetworkSegment, _PIPES, _OWN_OPERATOR), _nearest(NetworkNode, _PIPES, _OWN_OPERATOR),
         _nearest(Canal, sql.SQL("(SELECT network FROM cat) = 'canal'"), sql.SQL("l.owner_id"))]))
-ASSET_COLUMNS = sql.SQL("asset.model, asset.id, asset.metres, asset.org_id, asset.org_code, asset.org_name, "
-                        "asset.org_kind")
+ASSET_COLUMNS = sql.SQL("asset.*")  # model, id, metres, operator's id, code, name, kind
 
 
 def _org(pk, code, name, kind) -> OrgUnit:

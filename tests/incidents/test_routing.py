@@ -82,3 +82,26 @@ def test_nearest_street_from_the_basemap_roads(admin_units, orgs):
                                geom=LineString((X - 0.001, Y), (X + 0.001, Y), srid=4326))
     assert nearest_street(Point(X, Y, srid=4326)) == "Đường 16 Tháng 4"
     assert nearest_street(Point(X, Y + 0.01, srid=4326)) == ""
+
+
+def test_intake_routes_in_its_lookup_as_route_does(admin_units, categories, orgs):
+    """check_report reads the route in the same statement as the place; it is the answer route() gives."""
+    from incidents.intake import Report, check_report
+
+    def checked(category, **kw):
+        return check_report(Report(category=category.code, description="x", channel="web", lon=X, lat=Y, **kw))
+
+    leak, pothole = categories["leak"], categories["pothole"]
+    assert checked(leak).route.to_triage and route(leak, locate(Point(X, Y, srid=4326))).to_triage
+    pipes = _layer("pipes", "network_segment", orgs["ioc"])
+    _pipe(pipes, "near", orgs["water"], 20)
+    _pipe(pipes, "power", orgs["roads"], 5, network="power")
+    RoutingRule.objects.create(name="district", category=pothole, agency=orgs["roads"],
+                               admin_unit=AdminUnit.objects.get(pk=locate(Point(X, Y, srid=4326)).district.pk))
+    for category, extra in ((leak, {}), (pothole, {"attributes": {"size": "small"}})):
+        found = checked(category, **extra).route
+        expected = route(category, locate(Point(X, Y, srid=4326)))
+        assert (found.agency, found.asset, found.reason, found.rule and found.rule.name) == (
+            expected.agency, expected.asset, expected.reason, expected.rule and expected.rule.name)
+    assert checked(leak).route.agency == orgs["water"] and checked(leak).route.asset.startswith("networksegment:")
+    assert checked(pothole, attributes={"size": "small"}).route.rule.name == "district"
