@@ -16,6 +16,7 @@ from portal.accounts.models import OrgUnit
 from portal.map.config import map_config
 
 from .access import is_agency_staff, is_dispatcher, staff_incidents
+from .chat.models import Reply
 from .conf import conf
 from .models import Category, Channel, Status
 
@@ -53,5 +54,7 @@ def dispatch_page(request):
     if not (is_dispatcher(user) or is_agency_staff(user)):
         raise PermissionDenied
     language = _language()
+    # Replies to chat citizens that have not gone out (no gateway, held, failed): the operators' to-do.
     return render(request, "incidents/dispatch.html", {
-        "config": map_config(request, user, language), "choices": _choices(user, language)})
+        "config": map_config(request, user, language), "choices": _choices(user, language),
+        "chat_unsent": Reply.objects.exclude(state=Reply.State.SENT).count()})

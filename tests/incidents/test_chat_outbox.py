@@ -226,3 +226,10 @@ def test_the_beat_tasks_send_relay_and_purge(client, admin_units, chat_settings,
     assert seen and not SeenEvent.objects.exists()
     idle.refresh_from_db()
     assert idle.state == "closed"
+
+
+def test_the_dispatch_page_links_to_the_replies_that_wait(client, admin_units, chat_settings, litter, dispatcher):
+    _messenger_incident(client, sender="708")
+    client.force_login(dispatcher)
+    page = client.get("/dispatch/").content.decode()
+    assert 'href="/chat/outbox/"' in page and f"({Reply.objects.count()})" in page
