@@ -19,10 +19,12 @@ from . import texts
 from .conf import chat_conf
 from .errors import AttachmentTooLarge, TooManyAttachments
 from .inbound import Inbound
+from .media_fetch import kick_fetch
 from .models import Attachment, Conversation, Reply
 from .replies import queue_reply
 
-__all__ = ["handle_events", "submit_conversation", "pin_digest", "pin_url", "check_declared_sizes", "MENU_SIZE"]
+__all__ = ["handle_events", "submit_conversation", "default_category", "pin_digest", "pin_url",
+           "check_declared_sizes", "MENU_SIZE"]
 
 OPEN = (Conversation.State.COLLECTING, Conversation.State.AWAITING_PIN)
 MENU_SIZE = 30
@@ -87,7 +89,7 @@ def _choice(conversation: Conversation, text: str) -> Category | None:
     return Category.objects.active().filter(code=code).first() if code else None
 
 
-def _default_category() -> Category | None:
+def default_category() -> Category | None:
     code = chat_conf.DEFAULT_CATEGORY
     return Category.objects.active().filter(code=code).first() if code else None
 
@@ -130,8 +132,6 @@ def submit_conversation(conversation: Conversation, category: Category, *, now: 
     conversation.relay_after_event = IncidentEvent.objects.filter(incident=incident).aggregate(m=Max("id"))["m"] or 0
     conversation.save()
     if Attachment.objects.filter(conversation=conversation, incident__isnull=True).update(incident=incident):
-        from .media_fetch import kick_fetch
-
         kick_fetch(conversation.platform)
     queue_reply(conversation, kind=Reply.Kind.RECEIPT, incident=incident,
                 text=texts.receipt(incident.tracking_code, incident.deadline),
@@ -144,7 +144,7 @@ def _try_submit(conversation: Conversation, *, now: datetime, asked: bool) -> No
         queue_reply(conversation, kind=Reply.Kind.PROMPT,
                     text=texts.ask_description() if asked else texts.place_received())
         return
-    category = conversation.category or _default_category()
+    category = conversation.category or default_category()
     if category is None:
         conversation.wants_submit = True
         queue_reply(conversation, kind=Reply.Kind.PROMPT, text=texts.ask_category(_menu_names(conversation)))
@@ -188,8 +188,6 @@ def _handle(event: Inbound, *, now: datetime) -> None:
         if filed is not None and not Conversation.objects.filter(platform=event.platform, sender_id=event.sender_id,
                                                                  state__in=OPEN).exists():
             _add_media(filed, event, incident=filed.incident)
-            from .media_fetch import kick_fetch
-
             kick_fetch(event.platform)
             queue_reply(filed, kind=Reply.Kind.MEDIA, incident=filed.incident,
                         text=texts.media_added(filed.incident.tracking_code))

@@ -21,7 +21,7 @@ from . import texts
 from .conf import PLATFORMS, chat_conf
 from .gateway import SendFailed, gateway_for, opener
 from .models import Attachment, Reply
-from .replies import queue_reply
+from .replies import kick_delivery, queue_reply
 
 __all__ = ["origin_allowed", "fetch_pending_media", "kick_fetch", "MAX_FETCH_ATTEMPTS"]
 
@@ -149,4 +149,6 @@ def fetch_pending_media(*, batch: int = 20, now: datetime | None = None) -> int:
             Attachment.objects.filter(pk__in=[row.pk for row in rows]).update(next_try_at=now + _LEASE)
         for attachment in rows:
             fetched += _fetch_one(attachment, origins=origins, now=now)
+        if rows:  # refusals queued replies: one delivery run for all of them
+            kick_delivery(platform)
     return fetched

@@ -18,8 +18,9 @@ from incidents.spam import check_rate, record_rate
 from layers.models import Layer
 from portal.errors import PortalError
 
-from .conversations import _default_category, pin_digest, submit_conversation
+from .conversations import default_category, pin_digest, submit_conversation
 from .models import Conversation
+from .replies import kick_delivery
 
 __all__ = ["find_pin", "do_drop_chat_pin", "pin_page"]
 
@@ -56,11 +57,13 @@ def do_drop_chat_pin(*, key: str, lon, lat) -> Incident:
     lon, lat = _coordinate(lon), _coordinate(lat)
     with transaction.atomic():
         conversation = _usable(Conversation.objects.select_for_update(), key)
-        category = conversation.category or _default_category()
+        category = conversation.category or default_category()
         if category is None:  # the link is only sent once the category is known; a category retired since
             raise LinkNotUsable("The kind of report chosen in the chat is no longer offered. Write to us again.")
         conversation.lon, conversation.lat = lon, lat
-        return submit_conversation(conversation, category, now=timezone.now())
+        incident = submit_conversation(conversation, category, now=timezone.now())
+        kick_delivery(conversation.platform)
+    return incident
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,6 +8,7 @@ from django.utils import timezone
 from .conversations import check_declared_sizes, handle_events
 from .inbound import Inbound
 from .replay import do_mark_seen, fresh_only
+from .replies import kick_delivery
 
 __all__ = ["do_receive"]
 
@@ -21,4 +22,5 @@ def do_receive(platform: str, events: list[Inbound], *, now: datetime | None = N
     with transaction.atomic():
         new = do_mark_seen(platform, fresh, now=now)
         counts = handle_events(new, now=now)
+        kick_delivery(platform)
     return {"received": len(events), **counts, "stale": len(events) - len(fresh), "replayed": len(fresh) - len(new)}

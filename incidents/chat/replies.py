@@ -1,5 +1,6 @@
 """Replies to the citizen, queued in the transaction of the change they tell of; sent by chat.deliver_replies
-once committed, and only when the platform's gateway is configured (otherwise they wait, visible to staff)."""
+once committed (kicked after commit, and by the beat), and only when the platform's gateway is configured;
+otherwise they wait, visible to staff."""
 
 from django.db import IntegrityError, transaction
 
@@ -25,7 +26,8 @@ def kick_delivery(platform: str) -> None:
 
 def queue_reply(conversation: Conversation, *, kind: str, text: str, incident=None, event=None,
                 dedupe_key: str | None = None) -> Reply | None:
-    """One reply row; None when one with the same dedupe key (or for the same event) exists already."""
+    """One reply row; None when one with the same dedupe key (or for the same event) exists already. The caller
+    kicks delivery once its transaction is done with (kick_delivery), not once per reply."""
     reply = Reply(conversation=conversation, platform=conversation.platform, kind=kind,
                   text=text[:chat_conf.TEXT_LIMIT], incident=incident, event=event, dedupe_key=dedupe_key)
     if dedupe_key is None and event is None:
@@ -36,5 +38,4 @@ def queue_reply(conversation: Conversation, *, kind: str, text: str, incident=No
                 reply.save(force_insert=True)
         except IntegrityError:
             return None
-    kick_delivery(conversation.platform)
     return reply

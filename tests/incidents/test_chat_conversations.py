@@ -44,7 +44,8 @@ def test_the_first_message_gets_the_welcome_with_the_menu(client, chat_settings,
     _say(client, "900", {"text": "xin chào"})
     welcome = Reply.objects.get(kind="welcome")
     assert "1. Ổ gà, hư hỏng mặt đường / Pothole" in welcome.text and "2. Rác thải / Litter" in welcome.text
-    assert welcome.state == "waiting" and Conversation.objects.get().menu == ["pothole", "rac-thai", "water-leak"]
+    # The categories the web form offers, in its order (migrations may add more after these).
+    assert welcome.state == "waiting" and Conversation.objects.get().menu[:3] == ["pothole", "rac-thai", "water-leak"]
 
 
 def test_send_without_a_category_asks_for_one_and_the_choice_files_it(client, admin_units, chat_settings, litter):
