@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from fixtures.demo_incidents import ATTRIBUTES, CATEGORIES, REPORTS, RULES
+from fixtures.demo_incidents import ATTRIBUTES, CATEGORIES, REPORTS, RULES, STAFF_ONLY
 from layers.models import AdminUnit
 from portal.accounts.models import OrgUnit, User
 
@@ -33,7 +33,8 @@ def load_incident_setup() -> None:
     for order, (code, name_vi, name_en, group, days, network, radius, public) in enumerate(CATEGORIES):
         Category.objects.update_or_create(code=code, defaults={
             "name_vi": name_vi, "name_en": name_en, "group": group, "deadline_days": days, "network": network,
-            "network_radius_m": radius, "public_by_default": public, "order": order})
+            "network_radius_m": radius, "public_by_default": public, "order": order,
+            "citizen_reportable": code not in STAFF_ONLY})
     for order, (category, code, datatype, required, description, values) in enumerate(ATTRIBUTES):
         CategoryAttribute.objects.update_or_create(
             category=Category.objects.get(code=category), code=code, defaults={

@@ -25,7 +25,7 @@ from .errors import NoLocation, TextTooLong, UnknownCategory
 from .geolocation import Location, point_from
 from .inserts import insert_with_children
 from .lookup import look_up
-from .models import Category, CategoryAttribute, Channel, Incident, IncidentMedia, Status
+from .models import STAFF_CHANNELS, Category, CategoryAttribute, Channel, Incident, IncidentMedia, Status
 from .notifications import receipt_for
 from .routing import Route, route
 from .uploads import CheckedUpload, check_uploads
@@ -91,7 +91,7 @@ def check_category(code: str, *, field: str = "category") -> Category:
     code = str(code or "").strip()
     if not code:
         raise InvalidInput("Choose a category.", code="required", field=field)
-    category = Category.objects.active().filter(code=code).first()
+    category = Category.objects.for_citizens().filter(code=code).first()
     if category is None:
         raise UnknownCategory(code[:60], field=field)
     return category
@@ -165,9 +165,9 @@ def check_report(report: Report, uploads=(), *, need_location: bool = True) -> C
             bad_point = exc  # refused in its turn, after the category and the text
     # One statement reads the category, its questions, the place and the route; refusals keep their order.
     found = look_up(code, point)
-    if found.category is None:
-        raise UnknownCategory(code[:60])
     category = found.category
+    if category is None or not (category.citizen_reportable or report.channel in STAFF_CHANNELS):
+        raise UnknownCategory(code[:60])
     description = clean_text(report.description, field="description", limit=conf.MAX_DESCRIPTION, required=True)
     address = clean_text(report.address, field="address", limit=conf.MAX_ADDRESS)
     name, phone, email = check_contact(report)

@@ -19,7 +19,7 @@ __all__ = ["nearby_open", "public_incidents", "public_detail", "parse_bbox", "fi
 
 
 def categories_with_attributes() -> QuerySet[Category]:
-    return Category.objects.active().prefetch_related("attributes")
+    return Category.objects.for_citizens().prefetch_related("attributes")
 
 
 def nearby_open(category: Category, point: Point, *, radius_m: float | None = None, days: int | None = None,

@@ -50,7 +50,7 @@ def check_declared_sizes(events: list[Inbound]) -> None:
 
 
 def _menu_names(conversation: Conversation) -> list[tuple[str, str]]:
-    by_code = {c.code: c for c in Category.objects.active().filter(code__in=conversation.menu)}
+    by_code = {c.code: c for c in Category.objects.for_citizens().filter(code__in=conversation.menu)}
     return [(by_code[code].name_vi, by_code[code].name_en) for code in conversation.menu if code in by_code]
 
 
@@ -60,7 +60,7 @@ def _open(platform: str, sender: str, *, now: datetime) -> tuple[Conversation, b
              .filter(platform=platform, sender_id=sender, state__in=OPEN).first())
     if found is not None:
         return found, False
-    menu = list(Category.objects.active().order_by("order", "code").values_list("code", flat=True)[:MENU_SIZE])
+    menu = list(Category.objects.for_citizens().order_by("order", "code").values_list("code", flat=True)[:MENU_SIZE])
     try:
         with transaction.atomic():
             conversation = Conversation.objects.create(platform=platform, sender_id=sender, menu=menu,
@@ -86,12 +86,12 @@ def _choice(conversation: Conversation, text: str) -> Category | None:
         code = conversation.menu[int(word) - 1]
     elif word in conversation.menu:
         code = word
-    return Category.objects.active().filter(code=code).first() if code else None
+    return Category.objects.for_citizens().filter(code=code).first() if code else None
 
 
 def default_category() -> Category | None:
     code = chat_conf.DEFAULT_CATEGORY
-    return Category.objects.active().filter(code=code).first() if code else None
+    return Category.objects.for_citizens().filter(code=code).first() if code else None
 
 
 def _add_text(conversation: Conversation, text: str) -> None:
@@ -188,6 +188,8 @@ def _handle(event: Inbound, *, now: datetime) -> None:
         if filed is not None and not Conversation.objects.filter(platform=event.platform, sender_id=event.sender_id,
                                                                  state__in=OPEN).exists():
             _add_media(filed, event, incident=filed.incident)
+            filed.last_inbound_at = now
+            filed.save(update_fields=["last_inbound_at", "updated_at"])
             kick_fetch(event.platform)
             queue_reply(filed, kind=Reply.Kind.MEDIA, incident=filed.incident,
                         text=texts.media_added(filed.incident.tracking_code))

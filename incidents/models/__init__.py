@@ -3,7 +3,7 @@
 from .attachments import IncidentMedia
 from .categories import Category, CategoryAttribute, NetworkKind
 from .events import EventKind, IncidentEvent
-from .incidents import FINISHED_STATUSES, OPEN_STATUSES, Channel, Incident, Status
+from .incidents import FINISHED_STATUSES, OPEN_STATUSES, STAFF_CHANNELS, Channel, Incident, Status
 from .outbox import OutboxMessage
 from .privacy import Follower, PersonalDataAccess, PinDropLink
 from .routing import RoutingRule
@@ -11,5 +11,5 @@ from .routing import RoutingRule
 __all__ = [
     "Category", "CategoryAttribute", "Channel", "EventKind", "FINISHED_STATUSES", "Follower", "Incident",
     "IncidentEvent", "IncidentMedia", "NetworkKind", "OPEN_STATUSES", "OutboxMessage", "PersonalDataAccess",
-    "PinDropLink", "RoutingRule", "Status",
+    "PinDropLink", "RoutingRule", "STAFF_CHANNELS", "Status",
 ]

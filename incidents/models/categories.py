@@ -19,6 +19,10 @@ class CategoryQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
+    def for_citizens(self):
+        """The kinds a citizen may file: offered by the web form, the app, Open311 and the chat menus."""
+        return self.filter(active=True, citizen_reportable=True)
+
 
 class Category(models.Model):
     """One kind of report; its `code` is the Open311 service_code."""
@@ -36,6 +40,8 @@ class Category(models.Model):
         default=100, help_text="Network categories: how far the nearest asset may be to make its operator responsible.")
     # Reports of some kinds (e.g. about a person) are handled but never listed publicly.
     public_by_default = models.BooleanField(default=True)
+    # Kinds that only cameras or staff file (traffic violations) are never offered to citizens.
+    citizen_reportable = models.BooleanField(default=True)
     active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -24,6 +24,10 @@ class Channel(models.TextChoices):
     APP = "app", _("Citizen app")
 
 
+# Channels through which staff or machines file reports; every other channel is a citizen's.
+STAFF_CHANNELS = frozenset({Channel.HOTLINE, Channel.CAMERA})
+
+
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     ACCEPTED = "accepted", _("Accepted")

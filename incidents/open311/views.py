@@ -83,14 +83,14 @@ def discovery(request, fmt: str):
 @require_http_methods(["GET"])
 @_guard
 def services(request, fmt: str):
-    categories = Category.objects.active().prefetch_related("attributes")
+    categories = Category.objects.for_citizens().prefetch_related("attributes")
     return respond(("services", [service_node(c, language=_lang()) for c in categories]), fmt)
 
 
 @require_http_methods(["GET"])
 @_guard
 def service_definition(request, fmt: str, code: str):
-    category = Category.objects.active().filter(code=code).prefetch_related("attributes").first()
+    category = Category.objects.for_citizens().filter(code=code).prefetch_related("attributes").first()
     if category is None:
         raise Open311Error(404, f"service_code {code!r} not found")
     return respond(definition_node(category), fmt)

@@ -49,6 +49,7 @@ def test_json_report_from_an_app_token(client, admin_units, categories, water_st
     ({"lon": "", "lat": ""}, 422, "no_location", "location"),
     ({"lon": NHA_TRANG[0], "lat": NHA_TRANG[1]}, 422, "outside_province", "location"),
     ({"category": "ufo"}, 422, "unknown_category", "category"),
+    ({"category": "vi-pham-giao-thong", "attribute[size]": ""}, 422, "unknown_category", "category"),  # cameras'
     ({"description": "x" * 100_000}, 422, "too_long", "description"),
     ({"website": "http://spam.example"}, 400, "spam_suspected", None),
     ({"ticket": "forged"}, 400, "spam_suspected", None),
