@@ -9,11 +9,12 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from .conf import PLATFORMS, chat_conf
 from .gateway import Gateway, SendFailed, gateway_for, post_json
-from .models import Reply
+from .models import Conversation, Reply
 
 __all__ = ["deliver_replies", "send_reply", "MESSENGER_WINDOW"]
 
@@ -38,7 +39,10 @@ def _zalo(gateway: Gateway, reply: Reply) -> None:
 def _messenger(gateway: Gateway, reply: Reply, *, now: datetime) -> None:
     body = {"recipient": {"id": reply.conversation.sender_id}, "messaging_type": "RESPONSE",
             "message": {"text": reply.text}}
-    if now - reply.conversation.last_inbound_at > MESSENGER_WINDOW:
+    # The window is the person's, not the conversation's: their latest message in any conversation opens it.
+    last = (Conversation.objects.filter(platform=reply.platform, sender_id=reply.conversation.sender_id)
+            .aggregate(last=Max("last_inbound_at"))["last"] or reply.conversation.last_inbound_at)
+    if now - last > MESSENGER_WINDOW:
         tag = chat_conf.MESSENGER_UPDATE_TAG
         if not tag:
             raise _Hold("outside Messenger's 24-hour window and no message tag configured "

@@ -233,3 +233,17 @@ def test_the_dispatch_page_links_to_the_replies_that_wait(client, admin_units, c
     client.force_login(dispatcher)
     page = client.get("/dispatch/").content.decode()
     assert 'href="/chat/outbox/"' in page and f"({Reply.objects.count()})" in page
+
+
+def test_a_new_message_from_the_citizen_reopens_the_messenger_window(client, admin_units, chat_settings, litter,
+                                                                    platform):
+    _messenger_incident(client, sender="709")
+    Conversation.objects.update(last_inbound_at=timezone.now() - timedelta(days=3))
+    # Days later the citizen writes again (a new conversation): older replies may go out as plain responses.
+    assert messenger_post(client, messenger_payload(messenger_event("709", text="cảm ơn"))).status_code == 200
+    chat_settings.CHAT_MESSENGER_SEND_URL = f"{platform.origin}/me/messages"
+    chat_settings.CHAT_MESSENGER_PAGE_TOKEN = "t"
+    platform.answer = {"message_id": "m"}
+    deliver_replies()
+    assert {r["json"]["messaging_type"] for r in platform.requests} == {"RESPONSE"}
+    assert set(Reply.objects.values_list("state", flat=True)) == {"sent"}
