@@ -12,7 +12,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 __all__ = ["is_partitioned", "layer_partition", "create_loading_table", "index_loading_table", "swap_in",
-           "partition_by_layer", "DuplicateKey"]
+           "partition_by_layer", "drop_layer_partitions", "DuplicateKey"]
 
 # Waiting this long for readers of the parent (tiles, exports) to let go, several times, before giving up:
 # the swap takes an exclusive lock, and queries arriving meanwhile queue behind it.
@@ -133,6 +133,35 @@ def _swap(cursor, table: str, parent, layer_id: int, name: str) -> None:
         sql.Identifier(name), sql.Identifier(f"{name}_layer")))
     cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(
         sql.Identifier(name), sql.Identifier(partition_name(table, layer_id))))
+
+
+def drop_layer_partitions(cursor, layer_ids: list[int]) -> int:
+    """Drop the partitions of layers being deleted, and any left by layers already gone.
+
+    A deleted layer's rows would otherwise be deleted one by one and stay in its partition as dead rows,
+    which every query by id still walks. Returns how many partitions were dropped.
+    """
+    cursor.execute("""
+        SELECT parent.relname, child.relname, pg_get_expr(child.relpartbound, child.oid)
+          FROM pg_inherits i
+          JOIN pg_partitioned_table pt ON pt.partrelid = i.inhparent
+          JOIN pg_class parent ON parent.oid = i.inhparent
+          JOIN pg_class child ON child.oid = i.inhrelid
+         WHERE parent.relname LIKE 'layers%%'
+    """)
+    partitions = cursor.fetchall()
+    cursor.execute("SELECT id FROM layers_layer")
+    alive = {row[0] for row in cursor.fetchall()} - set(layer_ids)
+    dropped = 0
+    for parent, child, bound in partitions:
+        found = re.fullmatch(r"FOR VALUES IN \('?(\d+)'?\)", bound or "")
+        if found is None or int(found.group(1)) in alive:
+            continue  # the default partition, or a layer that stays
+        cursor.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(sql.Identifier(parent),
+                                                                            sql.Identifier(child)))
+        cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(child)))
+        dropped += 1
+    return dropped
 
 
 def partition_by_layer(cursor, table: str) -> None:

@@ -2,13 +2,28 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def _drop_partitions(layer_ids: list[int]) -> None:
+    from django.db import connection
+
+    from layers.partitions import drop_layer_partitions
+
+    with connection.cursor() as cursor:
+        drop_layer_partitions(cursor.cursor, layer_ids)
+
+
 class LayerQuerySet(models.QuerySet):
+    def delete(self):
+        # Each deleted layer's partition goes whole, instead of its rows one by one (see layers.partitions).
+        with transaction.atomic():
+            _drop_partitions(list(self.values_list("pk", flat=True)))
+            return super().delete()
+
     def visible_to(self, user):
         """Public layers for all; internal ones for staff of any organisation; restricted ones for the
         roles they name and for their owner's staff. Every endpoint filters layers through this."""
@@ -76,6 +91,11 @@ class Layer(models.Model):
 
     def title(self, language: str = "vi") -> str:
         return self.title_en if language == "en" else self.title_vi
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            _drop_partitions([self.pk])
+            return super().delete(*args, **kwargs)
 
     def bump_version(self) -> int:
         Layer.objects.filter(pk=self.pk).update(version=F("version") + 1)
