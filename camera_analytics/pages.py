@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 from layers.models import Camera, Layer
@@ -29,4 +29,18 @@ def calibrate_page(request, camera_id: int):
     language = "en" if (get_language() or "vi").startswith("en") else "vi"
     return render(request, "camera_analytics/calibrate.html", {
         "camera": camera, "setup": camera_out(camera), "config": map_config(request, request.user, language),
-        "kinds": KINDS})
+        "kinds": KINDS, "messages": _messages()})
+
+
+def _messages() -> dict:
+    """The page script's own words, translated here."""
+    return {
+        "saved": gettext("saved"), "pairs_so_far": gettext("{n} of at least 4 pairs"),
+        "now_map": gettext("… now click the same place on the map"),
+        "now_frame": gettext("… now click the same place on the frame"),
+        "rms": gettext("RMS {rms} m · largest {max} m"), "per_pixel": gettext("{mpp} m a pixel at the centre"),
+        "two_ends": gettext("click the line's two ends"), "corners": gettext("click the corners, then Finish"),
+        "direction": gettext("click where traffic comes from, then where it goes"),
+        "signal": gettext("click the signal head's corners, then Finish"),
+        "added": gettext("{name} added: save the rules to keep it"),
+    }

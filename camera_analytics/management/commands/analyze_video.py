@@ -1,7 +1,6 @@
 """manage.py analyze_video CAMERA FILE [--recorded-at ISO] [--start N] [--stop N] [--worker] [--no-incidents]
 manage.py analyze_video CAMERA --stream --seconds 60"""
 
-import sys
 import time
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from ...storage import private_storage
 class _Bar:
     """A progress bar on stderr: redrawn in place on a terminal, a line every tenth otherwise."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
+    def __init__(self, stream):
+        self.stream = stream  # the command's stderr (an OutputWrapper: it adds no ending when told)
         self.started = time.monotonic()
         self.tty = stream.isatty()
         self.last_tenth = -1
@@ -37,16 +36,15 @@ class _Bar:
         else:
             text, tenth = f"  {done} frames {rate}", done // 1000
         if self.tty:
-            self.stream.write("\r" + text)
+            self.stream.write("\r" + text, ending="")
         elif tenth != self.last_tenth:
-            self.stream.write(text + "\n")
+            self.stream.write(text)
         self.last_tenth = tenth
         self.stream.flush()
 
     def close(self) -> None:
         if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+            self.stream.write("")
 
 
 class Command(BaseCommand):
@@ -71,7 +69,7 @@ class Command(BaseCommand):
         try:
             camera = camera_by_key(opts["camera"])
             run = self._start(camera, opts)
-            bar = _Bar()
+            bar = _Bar(self.stderr)
             run = self._follow(run, bar) if opts["worker"] else execute_run(run.pk, progress=bar)
             bar.close()
         except PortalError as exc:

@@ -8,6 +8,8 @@ const $ = (selector, root = document) => root.querySelector(selector);
 const setup = JSON.parse($("#camera-setup").textContent);
 const mapConfig = JSON.parse($("#map-config").textContent);
 const csrfToken = $("input[name=csrfmiddlewaretoken]").value;
+const words = JSON.parse($("#page-messages").textContent);
+const say = (key, values = {}) => words[key].replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
 const base = `/api/cameras/${setup.id}`;
 const COLOURS = { lane: "#1d70b8", counting_line: "#ffbf00", no_stopping: "#d4351c", speed_limit: "#912b88",
   stop_line: "#f47738", ignore: "#8a8a8a", roi: "#ff00ff" };
@@ -136,8 +138,8 @@ function renderPairs() {
   if (state.pending.pixel || state.pending.lonlat) {
     const tr = document.createElement("tr");
     tr.className = "pending";
-    const half = state.pending.pixel ? "map" : "frame";
-    tr.innerHTML = `<td>${state.pairs.length + 1}</td><td colspan="4">… now click the same place on the ${half}</td>`;
+    tr.innerHTML = `<td>${state.pairs.length + 1}</td><td colspan="4"></td>`;
+    tr.lastChild.textContent = say(state.pending.pixel ? "now_map" : "now_frame");
     rows.push(tr);
   }
   $("[data-pairs]").replaceChildren(...rows);
@@ -150,7 +152,7 @@ async function refit() {
   const output = $("[data-fit]");
   $("[data-save-calibration]").disabled = true;
   if (state.pairs.length < 4) {
-    output.textContent = `${state.pairs.length} of at least 4 pairs`;
+    output.textContent = say("pairs_so_far", { n: state.pairs.length });
     return;
   }
   try {
@@ -171,8 +173,8 @@ function calibrationBody() {
 function applyFit(fit) {
   state.fit = fit;
   fit.pairs.forEach((p, i) => { if (state.pairs[i]) state.pairs[i].error_m = p.error_m; });
-  $("[data-fit]").textContent = `RMS ${fit.rms_m.toFixed(3)} m · max ${fit.max_m.toFixed(3)} m`
-    + (fit.metres_per_pixel_at_centre ? ` · ${fit.metres_per_pixel_at_centre.toFixed(3)} m per pixel at the centre` : "");
+  $("[data-fit]").textContent = say("rms", { rms: fit.rms_m.toFixed(3), max: fit.max_m.toFixed(3) })
+    + (fit.metres_per_pixel_at_centre ? ` · ${say("per_pixel", { mpp: fit.metres_per_pixel_at_centre.toFixed(3) })}` : "");
   renderPairs();
   const source = state.map?.getSource("calibration-footprint");
   if (source) source.setData(footprint(fit));
@@ -215,7 +217,7 @@ function startDrawing() {
   state.drawing = { kind, stage: "shape", points: [], rule: { kind, name: form.elements.name.value.trim() } };
   const twoPoints = kind === "counting_line" || kind === "stop_line";
   $("[data-finish]").disabled = twoPoints;
-  $("[data-draw-status]").textContent = twoPoints ? "click the line's two ends" : "click the corners, then Finish";
+  $("[data-draw-status]").textContent = say(twoPoints ? "two_ends" : "corners");
 }
 
 function addPoint(point) {
@@ -233,8 +235,8 @@ function finishShape() {
   const f = form.elements;
   if (drawing.stage === "shape") {
     rule.points = drawing.points;
-    if (rule.kind === "lane") return nextStage("direction", "click where traffic comes from, then where it goes");
-    if (rule.kind === "stop_line" && f.signal.value === "roi") return nextStage("roi", "click the signal head's corners, then Finish");
+    if (rule.kind === "lane") return nextStage("direction", say("direction"));
+    if (rule.kind === "stop_line" && f.signal.value === "roi") return nextStage("roi", say("signal"));
   } else if (drawing.stage === "direction") {
     rule.direction = drawing.points;
   } else if (drawing.stage === "roi") {
@@ -252,7 +254,7 @@ function finishShape() {
   state.rules.push(rule);
   state.drawing = null;
   $("[data-finish]").disabled = true;
-  $("[data-draw-status]").textContent = `${rule.name} added: save the rules to keep it`;
+  $("[data-draw-status]").textContent = say("added", { name: rule.name });
   renderRules();
 }
 
@@ -301,7 +303,8 @@ $("[data-save-calibration]").onclick = async () => {
   const status = $("[data-save-status]");
   try {
     applyFit(await api(`${base}/calibration`, { method: "PUT", body: calibrationBody() }));
-    status.textContent = "saved";
+    status.textContent = say("saved");
+    status.dataset.saved = "true";
   } catch (error) { status.textContent = error.message; }
 };
 
@@ -312,7 +315,8 @@ $("[data-save-rules]").onclick = async () => {
       frame_width: state.frame?.width, frame_height: state.frame?.height } });
     state.rules = saved.rules;
     renderRules();
-    status.textContent = "saved";
+    status.textContent = say("saved");
+    status.dataset.saved = "true";
   } catch (error) { status.textContent = error.message; }
 };
 
