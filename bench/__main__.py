@@ -1,10 +1,10 @@
-"""`make bench`: python -m bench [import | tiles | features | incidents | planning | reports] [--parcels N …];
+"""`make bench`: python -m bench [import | tiles | features | incidents | planning | reports | cameras] [--parcels N …];
 with no command, all run."""
 
 import argparse
 import sys
 
-COMMANDS = ("import", "tiles", "features", "incidents", "planning", "reports")
+COMMANDS = ("import", "tiles", "features", "incidents", "planning", "reports", "cameras")
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
@@ -45,6 +45,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
         tiles.add_argument("--no-tipg", dest="tipg", action="store_false", help="leave tipg (d) out")
     if command == "features":
         parser.add_argument("--no-tipg", dest="tipg", action="store_false", help="leave tipg out")
+    if command == "cameras":
+        parser.add_argument("--repeat", type=int, default=3, help="runs of each clip; the best CPU time counts")
     return parser
 
 
@@ -90,6 +92,12 @@ def main(argv: list[str]) -> int:
             print()
         reports.run(incidents=args.incidents, history=args.history,
                     parcels=max(args.parcels) if command == "all" else args.parcels)
+    if command in ("cameras", "all"):
+        from . import cameras
+
+        if command == "all":
+            print()
+        cameras.run(repeat=args.repeat)
     return 0
 
 
