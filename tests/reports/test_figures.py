@@ -6,6 +6,7 @@ from psycopg import sql
 from report_helpers import WEEK
 
 from geoprocessing.adapters import raw_connection
+from incidents.models import Channel
 from reports.areas import area_of_unit
 from reports.figures import compute_figures
 from reports.hotspots import gi_star
@@ -87,6 +88,8 @@ def test_every_figure_equals_the_sql_count(level, world, incidents, province, di
         assert sum(r for r, _, _ in got.values()) == received
     assert {(r.camera, r.violation): r.count for r in figures.camera} == cameras
     assert sum(cameras.values()) > 0
+    if level == "province":  # the generated history has reports of every channel, chat apps included
+        assert set(by["channel"]) == set(Channel.values)
 
 
 def test_trend_points_are_the_earlier_weeks_own_totals(world, incidents, province):
