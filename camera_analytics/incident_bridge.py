@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 
 from incidents.intake import Report, check_report, do_submit_incident
 
+from .incident_extra import FiledViolation, incident_extra
 from .models import Violation, ViolationEvidence
 
 __all__ = ["CATEGORY", "file_incident", "describe"]
@@ -52,14 +53,15 @@ def _uploads(violations: list[Violation]) -> list[SimpleUploadedFile]:
 
 def file_incident(violations: list[Violation], *, camera, run):
     """One incident for one vehicle (track), placed where the first violation happened."""
-    first = min(violations, key=lambda v: v.observed_at)
+    ordered = sorted(violations, key=lambda v: (v.observed_at, v.pk))
+    first = ordered[0]
+    extra = incident_extra(camera=camera.ext_id, camera_id=camera.pk, run=run.pk, track=first.track_id,
+                           violations=[FiledViolation(kind=v.kind, rule=v.rule, speed_kmh=v.speed_kmh, id=v.pk)
+                                       for v in ordered])
     report = Report(
         category=CATEGORY, description=describe(violations, camera), channel="camera",
-        lon=first.geom.x, lat=first.geom.y, address=camera.name[:500], recorded_by=run.created_by,
-        extra={"camera": camera.ext_id, "camera_id": camera.pk, "run": run.pk, "track": first.track_id,
-               "violations": [{"id": v.pk, "kind": v.kind, "rule": v.rule, "speed_kmh": v.speed_kmh}
-                              for v in violations]},
+        lon=first.geom.x, lat=first.geom.y, address=camera.name[:500], recorded_by=run.created_by, extra=extra,
         # Violations seen in an old clip are filed when they happened, but never in the future.
         created_at=min(first.observed_at, timezone.now() + timedelta(seconds=1)))
-    checked = check_report(report, _uploads(violations))
+    checked = check_report(report, _uploads(ordered))
     return do_submit_incident(checked)

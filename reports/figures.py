@@ -22,6 +22,8 @@ import pandas as pd
 import psycopg
 import shapely
 
+from camera_analytics.incident_extra import CAMERA_KEY, VIOLATION_KEY
+
 from .hotspots import hotspots
 from .periods import Period, earlier_periods
 from .records import DEFAULT_TABLES, Area, Breakdown, CameraRow, Figures, Tables, Totals
@@ -34,8 +36,9 @@ OPEN_STATUSES = ("submitted", "accepted", "assigned", "in_progress")
 CHANNEL_LABELS = {"web": "Cổng thông tin (web)", "api": "Ứng dụng / API", "hotline": "Đường dây nóng",
                   "open311": "Open311", "camera": "Camera", "zalo": "Zalo", "messenger": "Messenger",
                   "app": "Ứng dụng công dân"}
-# Where camera violations keep their camera and kind of violation among the incident's channel details.
-CAMERA_KEYS = ("camera", "violation")
+# Where camera violations keep their camera and kind of violation among the incident's channel details: the
+# keys camera analytics writes (one shape for both sides, so a renamed key cannot silently empty the table).
+CAMERA_KEYS = (CAMERA_KEY, VIOLATION_KEY)
 METRIC_SRID = 32649  # UTM 49N: metres over Ninh Thuận (108–114° E)
 TRIAGE_LABEL = "IOC (chưa giao / triage)"
 NO_COMMUNE_LABEL = "(ngoài ranh xã / no commune)"

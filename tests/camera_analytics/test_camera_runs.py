@@ -1,14 +1,16 @@
-"""A run from clip to incidents: violations with their evidence and hashes, one incident per vehicle through the
-incident intake (channel camera), announced to the live dispatch page; hourly counts; and bad input refused
+"""A run from clip to incidents: violations with their evidence and hashes (the still shows the vehicle's box, its
+public copy blurs the plate), one incident per vehicle through the incident intake (channel camera), announced to
+the live dispatch page and counted by camera and kind in the weekly report; hourly counts; and bad input refused
 before anything is stored."""
 
 import hashlib
 import io
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import av
+import cv2
 import numpy as np
 import pytest
 import redis
@@ -16,10 +18,17 @@ from camera_helpers import CLIPS, clip_path, frames_of, pairs_of, write_video
 from django.conf import settings
 
 from camera_analytics import runs, services
+from camera_analytics.core.evidence import LEGIBLE_WIDTH
+from camera_analytics.core.video import read_frames
 from camera_analytics.errors import AlreadyAnalysed, CameraAnalyticsError, NotCalibrated
 from camera_analytics.models import AnalysisRun, CameraCalibration, HourlyCount, Violation, ViolationEvidence
+from geoprocessing.adapters import raw_connection
 from incidents.changes import CHANNEL
 from incidents.models import Incident, IncidentMedia
+from layers.models import AdminUnit
+from reports.areas import area_of_unit
+from reports.figures import compute_figures
+from reports.periods import Period
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +64,62 @@ def _messages(pubsub, seconds: float = 1.0) -> list[dict]:
         if message and message["type"] == "message":
             out.append(json.loads(message["data"]))
     return out
+
+
+def _image(row: ViolationEvidence) -> np.ndarray:
+    with row.file.open("rb") as handle:
+        image = cv2.imdecode(np.frombuffer(handle.read(), np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, row.role
+    return image.astype(int)
+
+
+def _redness(image: np.ndarray) -> np.ndarray:
+    return image[..., 2] - np.maximum(image[..., 0], image[..., 1])
+
+
+def _sharpness(image: np.ndarray) -> float:
+    grey = cv2.cvtColor(image.astype(np.uint8), cv2.COLOR_BGR2GRAY)
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+CAPTION_ROW = 215  # the caption is written along the still's bottom edge, below this row
+
+
+def _box_on_the_still(violation: Violation, still: np.ndarray, clip) -> tuple[int, int, int, int]:
+    """The box drawn on the still, found as where it differs from the clip's own frame; checked to be a red
+    outline standing on the violation's foot point, with the picture unchanged inside and around it."""
+    raw = next(iter(read_frames(clip, fps=30.0, start=violation.frame, stop=violation.frame + 1))).image.astype(int)
+    assert raw.shape == still.shape
+    diff = np.abs(still - raw).max(axis=2)
+    ys, xs = np.nonzero(diff[:CAPTION_ROW] > 60)
+    assert len(ys), "the still shows nothing the frame does not"
+    x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())
+    assert abs(y1 - violation.pixel_v) <= 2 and abs((x0 + x1) / 2 - violation.pixel_u) <= 2  # the vehicle's foot
+    outline = np.zeros(diff.shape, bool)
+    outline[y0:y1 + 1, x0:x1 + 1] = True
+    outline[y0 + 2:y1 - 1, x0 + 2:x1 - 1] = False
+    assert _redness(still)[outline].mean() > 50 and _redness(raw)[outline].mean() < 20
+    assert diff[y0 + 3:y1 - 2, x0 + 3:x1 - 2].mean() < 6  # inside the box: the frame itself
+    elsewhere = np.ones(diff.shape, bool)
+    elsewhere[y0 - 3:y1 + 4, x0 - 3:x1 + 4] = False
+    elsewhere[CAPTION_ROW:] = False
+    assert diff[elsewhere].mean() < 4
+    return x0, y0, x1, y1
+
+
+def _assert_public_still_blurs_the_plate(still: np.ndarray, public: np.ndarray, box: tuple[int, int, int, int]):
+    """Where the evidence code puts a plate it did not find on a vehicle this wide (the lowest third of its box),
+    the public copy is blurred; everywhere else it is the original."""
+    x0, y0, x1, y1 = box
+    assert x1 - x0 >= LEGIBLE_WIDTH, "a vehicle this close shows a readable plate"
+    top = round(y1 - (y1 - y0) / 3)
+    diff = np.abs(still - public).max(axis=2)
+    band = (slice(top + 2, y1 - 1), slice(x0 + 2, x1 - 1))
+    assert diff[band].mean() > 6
+    assert _sharpness(public[band]) < 0.5 * _sharpness(still[band])
+    near = np.zeros(diff.shape, bool)
+    near[top - 12:y1 + 12, x0 - 12:x1 + 12] = True  # the blur's padding and JPEG's 8-pixel blocks
+    assert diff[~near].mean() < 0.5 and np.percentile(diff[~near], 99.9) < 4
 
 
 def test_a_clip_played_backwards_files_one_incident_per_vehicle(admin_units, make_camera, reversed_clip,
@@ -94,10 +159,19 @@ def test_a_clip_played_backwards_files_one_incident_per_vehicle(admin_units, mak
         media = {m.kind: m for m in IncidentMedia.objects.filter(incident=incident)}
         assert media["photo"].sha256 == evidence["still"].sha256
         assert media["video"].sha256 == evidence["clip"].sha256
+        # What the still shows: the frame of the violation with the vehicle's box; its public copy blurs the plate.
+        still = _image(evidence["still"])
+        box = _box_on_the_still(violation, still, reversed_clip)
+        _assert_public_still_blurs_the_plate(still, _image(evidence["still_public"]), box)
     announced = {m["code"] for m in _messages(listener) if m["kind"] == "created"}
     # The dispatch map hears of each (pub/sub is server-wide: other test runs' incidents may be heard too).
     assert {i.tracking_code for i in incidents} <= announced
     listener.close()
+    # The weekly report of the province counts them by camera and kind of violation.
+    province = AdminUnit.objects.get(level="province", name="Ninh Thuận")
+    week = Period(date(2026, 11, 16), date(2026, 11, 22))
+    figures = compute_figures(raw_connection(), area_of_unit(province), week, trend_periods=0)
+    assert {(r.camera, r.violation): r.count for r in figures.camera} == {(camera.ext_id, "wrong_way"): len(tracks)}
 
 
 def test_counts_are_kept_per_hour_line_direction_and_lane(make_camera, evidence_dirs):
