@@ -12,5 +12,6 @@ from django.conf import settings  # noqa: E402  (settings are configured by get_
 from incidents.lean import LeanIntake  # noqa: E402
 from layers.tiles.lean import LeanTiles  # noqa: E402
 
-application = LeanIntake(LeanTiles(django_application, database_url=os.environ["DATABASE_URL"],
-                                   redis_url=settings.REDIS_URL))
+application = LeanIntake(LeanTiles(
+    django_application, database_url=os.environ.get("DATABASE_REPLICA_URL") or os.environ["DATABASE_URL"],
+    primary_url=os.environ["DATABASE_URL"], redis_url=settings.REDIS_URL))

@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 
 from portal.accounts.auth import NotAuthenticated as AccountsNotAuthenticated
 from portal.accounts.auth import resolve_caller
+from portal.db_routing import replica_reads
 
 from .errors import InvalidParameter, NotAcceptable, NotAuthenticated, OgcApiError
 
@@ -44,7 +45,9 @@ def ogc_endpoint(view: Callable) -> Callable:
             response["Allow"] = "GET, HEAD"
             return response
         try:
-            response = view(request, caller(request), *args, **kwargs)
+            user = caller(request)
+            with replica_reads():  # GETs only: nothing here writes or reads its own writes
+                response = view(request, user, *args, **kwargs)
         except OgcApiError as exc:
             response = error_response(exc)
         # The answer depends on who asks and which format they accept.

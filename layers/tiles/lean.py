@@ -13,9 +13,11 @@ import re
 from contextlib import suppress
 
 import redis.asyncio as aioredis
+from django.conf import settings
 from psycopg_pool import AsyncConnectionPool
 
 from layers.registry import UnknownKind, get_kind
+from portal.security import scope_is_secure, security_headers
 
 from .directory import PublicLayers
 from .service import CACHE_SECONDS, FEATURE_CAP, BadTile, cache_key, compress, etag_of, parse_tile, tile_headers
@@ -29,14 +31,20 @@ MAX_PENDING_STORES = 256
 
 
 class LeanTiles:
-    def __init__(self, django_app, *, database_url: str, redis_url: str, pool_size: int = 4):
+    def __init__(self, django_app, *, database_url: str, redis_url: str, pool_size: int = 4,
+                 primary_url: str | None = None):
+        """`database_url` is where tiles are read (a replica, when there is one); `primary_url`, the primary."""
         self.django = django_app
         self.database_url, self.redis_url, self.pool_size = database_url, redis_url, pool_size
         self._pool: AsyncConnectionPool | None = None
         self._redis: aioredis.Redis | None = None
         self._lock = asyncio.Lock()
-        self._public = PublicLayers(database_url)
+        self._public = PublicLayers(primary_url or database_url,
+                                    replica=primary_url is not None and primary_url != database_url)
         self._storing: set[asyncio.Task] = set()
+        # The security headers Django's middleware adds (portal.security), over HTTP and over HTTPS.
+        self._security = {secure: [(name.lower().encode(), value.encode())
+                                   for name, value in security_headers(secure=secure)] for secure in (False, True)}
 
     async def _resources(self):
         if self._pool is None:
@@ -66,6 +74,8 @@ class LeanTiles:
         headers = dict(scope["headers"])
         if b"authorization" in headers or b"cookie" in headers:
             return None  # someone who may see more than public layers: Django decides
+        if settings.SECURE_SSL_REDIRECT and not scope_is_secure(scope, headers):
+            return None  # Django sends it to HTTPS
         return _PATH.match(scope["path"])
 
     async def __call__(self, scope, receive, send):
@@ -91,8 +101,9 @@ class LeanTiles:
         key = cache_key(layers, z, x, y)
         headers = dict(scope["headers"])
         etag = etag_of(key)
+        security = self._security[scope_is_secure(scope, headers)]
         if headers.get(b"if-none-match", b"").decode() == etag:
-            await _respond(send, 304, etag)
+            await _respond(send, 304, etag, security)
             return True
         body = await _cached(cache, key)
         if body is None:
@@ -108,12 +119,12 @@ class LeanTiles:
             body = await asyncio.to_thread(compress, raw) if len(raw) > 65536 else compress(raw)
             self._remember(cache, key, body)
         if not body:
-            await _respond(send, 204, etag)
+            await _respond(send, 204, etag, security)
             return True
         gzip_ok = b"gzip" in headers.get(b"accept-encoding", b"")
         if not gzip_ok:
             body = gzip.decompress(body)
-        await _respond(send, 200, etag, body, gzip_ok)
+        await _respond(send, 200, etag, security, body, gzip_ok)
         return True
 
 
@@ -129,9 +140,10 @@ async def _cached(cache, key: str) -> bytes | None:
         return None
 
 
-async def _respond(send, status: int, etag: str, body: bytes = b"", gzipped: bool = False) -> None:
+async def _respond(send, status: int, etag: str, security: list[tuple[bytes, bytes]], body: bytes = b"",
+                   gzipped: bool = False) -> None:
     headers = [(name.lower().encode(), value.encode()) for name, value in tile_headers(etag, True).items()]
-    headers.append((b"x-tile-path", b"lean"))
+    headers += [*security, (b"x-tile-path", b"lean")]
     if status == 200:
         headers += [(b"content-type", MVT), (b"content-length", str(len(body)).encode())]
         if gzipped:

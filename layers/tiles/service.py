@@ -7,12 +7,13 @@ from functools import lru_cache
 
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from isal import igzip
 
 from layers.errors import LayersError
 from layers.models import Layer
 from layers.registry import UnknownKind, get_kind
+from portal.db_routing import read_alias
 from portal.errors import NotFound
 
 from .tile_sql import TileLayer, tile_statement
@@ -112,7 +113,7 @@ def get_tile(layers: list[Layer], z: int, x: int, y: int) -> Tile:
         return Tile(cached, etag, public)
     statement, params = tile_statement(
         [TileLayer(layer.slug, layer.pk, get_kind(layer.kind), FEATURE_CAP) for layer in in_range], z, x, y)
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(statement, params)
         raw = bytes(cursor.fetchone()[0] or b"")
     body = compress(raw)

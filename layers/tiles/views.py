@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from layers.styles import style_document
 from portal.accounts.auth import resolve_caller
+from portal.db_routing import reads_from_replica
 from portal.errors import PortalError
 
 from .service import BadTile, get_tile, parse_tile, tile_headers, visible_layers
@@ -20,6 +21,7 @@ def error_response(exc: PortalError) -> JsonResponse:
 
 
 @require_GET
+@reads_from_replica
 def tile(request, layers: str, z: str, x: str, y: str):
     try:
         zi, xi, yi = parse_tile(z, x, y)

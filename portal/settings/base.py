@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files carry the headers too.
+    "portal.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.locale_middleware.ChosenLanguageMiddleware",
@@ -85,7 +87,17 @@ def database_from_url(url: str) -> dict:
     return config
 
 
-DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])} if os.environ.get("DATABASE_URL") else {}
+def databases(primary_url: str) -> dict:
+    """The primary, and a streaming read replica for tile and feature reads when DATABASE_REPLICA_URL names one
+    (portal.db_routing); without it those read the primary too."""
+    found = {"default": database_from_url(primary_url)}
+    if os.environ.get("DATABASE_REPLICA_URL"):
+        found["replica"] = {**database_from_url(os.environ["DATABASE_REPLICA_URL"]), "TEST": {"MIRROR": "default"}}
+    return found
+
+
+DATABASES = databases(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else {}
+DATABASE_ROUTERS = ["portal.db_routing.ReplicaRouter"]
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 AUTH_USER_MODEL = "accounts.User"
@@ -153,9 +165,14 @@ CELERY_BEAT_SCHEDULE = {
     "citizen-app-purge": {"task": "citizen_app.purge_keys", "schedule": 86400.0},
 }
 
+# Security headers (portal.security): the same on Django's answers and the lean ASGI paths.
 SESSION_COOKIE_HTTPONLY = True
+# Pages hand scripts the CSRF token in a form field, so no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Addresses such as /incidents/track/<code> name a citizen's report: other sites are not told them.
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
@@ -177,6 +194,11 @@ SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shar
 # Uploaded files wait here for a worker; never served.
 IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "media" / "imports"))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 1024 * 2**20))
+# Archives (zip, gzip) are refused before GDAL unpacks them when they would expand past this many bytes in all,
+# or, once past 100 MiB unpacked, by more than this ratio. Measured: GeoPackages compress ~4:1, a shapefile's
+# space-padded DBF ~160:1; deflate itself tops out near 1030:1 (all zeros), where bombs sit.
+IMPORT_ARCHIVE_MAX_BYTES = int(os.environ.get("IMPORT_ARCHIVE_MAX_BYTES", 8 * 2**30))
+IMPORT_ARCHIVE_MAX_RATIO = int(os.environ.get("IMPORT_ARCHIVE_MAX_RATIO", 500))
 # Workers report import progress every half second; this long a silence means the worker is gone.
 IMPORT_STALLED_SECONDS = int(os.environ.get("IMPORT_STALLED_SECONDS", 300))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20  # larger uploads stream to a temporary file

@@ -9,11 +9,11 @@ load_local_env()
 _env = require("DATABASE_URL", "REDIS_URL", hint="run `make setup` (it starts local servers) or export them")
 
 from .base import *  # noqa: E402,F403
-from .base import database_from_url  # noqa: E402
+from .base import databases  # noqa: E402
 
 DEBUG = os.environ.get("DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
-DATABASES = {"default": database_from_url(_env["DATABASE_URL"])}
+DATABASES = databases(_env["DATABASE_URL"])
 REDIS_URL = _env["REDIS_URL"]
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 

@@ -8,7 +8,8 @@ from .dev import *  # noqa: F403
 from .dev import BASE_DIR, REDIS_URL
 
 DEBUG = False
-SECRET_KEY = secrets.token_urlsafe(50)
+# Several web processes of one deployment share it (tests/deploy runs two); else a fresh one per run.
+SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; real hashers in dev/prod
 
 
