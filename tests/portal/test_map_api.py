@@ -205,6 +205,10 @@ def test_config_lists_only_the_layers_the_caller_may_see(parcels, basemap):
     assert "map-thua" in slugs and "map-thua-noi-bo" not in slugs
     assert not slugs & {"map-nen-hc", "map-nen-ten", "map-nen-kin"}  # the basemap is not an overlay
     entry = next(entry for entry in config["overlays"] if entry["slug"] == "map-thua")
+    # The tree shows the catalog's titles, in the page's language.
+    assert (entry["title"], entry["title_vi"], entry["title_en"]) == ("Thửa đất", "Thửa đất", "Parcels")
+    english = Client(HTTP_COOKIE="django_language=en").get("/api/map/config").json()
+    assert next(e["title"] for e in english["overlays"] if e["slug"] == "map-thua") == "Parcels"
     assert urlsplit(entry["tiles"]).path == "/tiles/map-thua/{z}/{x}/{y}.mvt"
     assert entry["style"]["type"] == "fill" and entry["theme"] == "planning"
     assert {theme["key"] for theme in config["themes"]} >= {"planning"}
