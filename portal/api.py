@@ -1,5 +1,7 @@
 """The one NinjaAPI at /api/: mounts every app's router and maps every error to one JSON shape."""
 
+import logging
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
@@ -21,6 +23,7 @@ from portal.map.api import router as map_router
 from reports.api import router as reports_router
 
 from .errors import PortalError
+from .unavailable import DATABASE_DOWN, unavailable_response
 
 api = NinjaAPI(
     title="GIS portal API",
@@ -65,6 +68,16 @@ def on_authorization_error(request, exc):
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return _error(request, 404, {"code": "not_found", "message": "Not found."})
+
+
+def on_database_unavailable(request, exc):
+    # PostgreSQL restarting or out of reach: the client is told to come back, not that the server is broken.
+    logging.getLogger("django.request").warning("database unavailable: %s %s: %s", request.method, request.path, exc)
+    return unavailable_response(request)
+
+
+for _down in DATABASE_DOWN:
+    api.add_exception_handler(_down, on_database_unavailable)
 
 
 api.add_router("/auth/", auth_router, tags=["auth"])

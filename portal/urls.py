@@ -8,6 +8,9 @@ from . import views
 from .accounts.views import LoginView
 from .api import api
 
+# An unreachable database answers 503 with Retry-After from every path; anything else is Django's 500.
+handler500 = "portal.unavailable.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -155,16 +155,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def portal_server(django_db_setup, tmp_path_factory):
-    """The portal served by uvicorn (ASGI), as `make run` serves it, on the test database."""
+def _serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+    """uvicorn serving the portal (ASGI) as `make run` does, with this environment; (process, base URL)."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("web") / "uvicorn.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=_child_env(), stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -174,8 +171,32 @@ def portal_server(django_db_setup, tmp_path_factory):
                 break
         except OSError:
             time.sleep(0.2)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def portal_server(django_db_setup, tmp_path_factory):
+    """The portal served by uvicorn (ASGI), as `make run` serves it, on the test database."""
+    proc, base = _serve(_child_env(), tmp_path_factory.mktemp("web") / "uvicorn.log")
     yield base
     _stop(proc)
+
+
+@pytest.fixture
+def serve_portal(django_db_setup, tmp_path):
+    """Start the portal with some environment changed (another database, a Redis that is down): base URL.
+
+    Every server started is stopped when the test ends."""
+    started = []
+
+    def serve(**env: str) -> str:
+        proc, base = _serve({**_child_env(), **env}, tmp_path / f"uvicorn-{len(started)}.log")
+        started.append(proc)
+        return base
+
+    yield serve
+    for proc in started:
+        _stop(proc)
 
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
