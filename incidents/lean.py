@@ -22,6 +22,7 @@ from django.utils import translation
 from portal.accounts.auth import NotAuthenticated
 from portal.accounts.services import find_token_user
 from portal.errors import PortalError
+from portal.unavailable import DATABASE_DOWN, RETRY_AFTER_SECONDS, DatabaseUnavailable
 
 from .submission import api_channel, created_body, json_fields, submit_report
 
@@ -55,6 +56,8 @@ class LeanIntake:
         status, payload = await loop.run_in_executor(self._executor, self._answer, headers, body, ip)
         content = self._render(None, payload, response_status=status).encode()
         extra = self._headers[_is_secure(scope, headers)]
+        if status == 503:
+            extra = [*extra, (b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", self._content_type), (b"content-length", str(len(content)).encode()),
                                 *extra]})
@@ -69,6 +72,9 @@ class LeanIntake:
             return 201, created_body(incident)
         except PortalError as exc:
             return exc.http_status, exc.as_dict()
+        except DATABASE_DOWN as exc:  # PostgreSQL restarting: the client sends the report again, as Django's path says
+            log.warning("database unavailable: %s (lean intake): %s", PATH, exc)
+            return 503, DatabaseUnavailable().as_dict()
         except Exception:
             log.exception("Internal Server Error: %s (lean intake)", PATH)
             return 500, {"code": "server_error", "message": "The report could not be stored; nothing was kept. "
