@@ -7,6 +7,7 @@ import time
 from functools import lru_cache, wraps
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from psycopg import Connection
@@ -17,10 +18,11 @@ from layers.registry import get_kind
 from portal.errors import PortalError
 
 from .errors import GeoprocessingError
+from .lookup import DEFAULT_CORRIDORS, Corridors
 from .records import Scope
 from .sqlfiles import Tables
 
-__all__ = ["raw_connection", "tables", "lookup_scope", "province", "CoreError", "core_errors"]
+__all__ = ["raw_connection", "tables", "lookup_scope", "province", "corridors", "CoreError", "core_errors"]
 
 DEFAULT_PROVINCE = "Ninh Thuận"
 
@@ -56,6 +58,26 @@ def province() -> tuple[str, tuple[int, ...]]:
                     .order_by("pk").values_list("pk", flat=True))
         cached = _province_cache[name] = (time.monotonic(), ids)
     return name, cached[1]
+
+
+_corridor_cache: dict[str, tuple[object, Corridors]] = {}
+
+
+def corridors() -> Corridors:
+    """The protection corridor widths the lookup applies: the province's (settings.PLANNING_CORRIDORS, each width
+    with the regulation it comes from), else the demo's defaults, whose source says they are only that."""
+    configured = getattr(settings, "PLANNING_CORRIDORS", None)
+    if not configured:
+        return DEFAULT_CORRIDORS
+    cached = _corridor_cache.get("configured")
+    if cached is not None and cached[0] is configured:
+        return cached[1]
+    try:
+        built = Corridors.from_mapping(configured, where="settings.PLANNING_CORRIDORS")
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
+    _corridor_cache["configured"] = (configured, built)
+    return built
 
 
 _SCOPE_KINDS = ("land_parcel", "plan_zone", "network_segment", "canal", "irrigation_work")

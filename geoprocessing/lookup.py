@@ -36,8 +36,8 @@ from .records import (
 from .sqlfiles import DEFAULT_TABLES, Tables, cursor, serial, statement
 
 __all__ = [
-    "Corridors", "DEFAULT_DISTANCE_M", "MAX_DISTANCE_M", "to_wgs84", "from_wgs84", "parcel_at", "parcel_by_number",
-    "planning_answer", "number_variants",
+    "Corridor", "Corridors", "DEFAULT_CORRIDORS", "DEFAULT_DISTANCE_M", "MAX_DISTANCE_M", "to_wgs84", "from_wgs84",
+    "parcel_at", "parcel_by_number", "planning_answer", "number_variants",
 ]
 
 DEFAULT_DISTANCE_M = 20.0
@@ -48,15 +48,69 @@ MAX_NUMBER = 20
 
 
 @dataclass(frozen=True)
-class Corridors:
-    """Protection corridor widths in metres (hành lang bảo vệ). Defaults for the demo: the province's own
-    regulation sets them, and an adapter passes those instead."""
+class Corridor:
+    """One protection corridor width (hành lang bảo vệ) and where that figure comes from: the regulation, or
+    where the province's value is set. An answer carries both, so no width reaches a citizen unexplained."""
 
-    network: dict[str, float] = field(default_factory=lambda: {
-        "water": 3.0, "drainage": 3.0, "sewer": 3.0, "power": 1.5, "telecom": 1.0})
-    canal_by_level: dict[int, float] = field(default_factory=lambda: {1: 5.0, 2: 3.0, 3: 2.0})
-    canal_default: float = 2.0
-    work: float = 10.0
+    width_m: float
+    source: str
+
+
+# Where the defaults live, named in every answer that uses one: they are the portal's demo figures, not a
+# regulation's, until the province sets PLANNING_CORRIDORS from its own.
+_DEMO_SOURCE = ("giá trị mẫu của cổng, chưa theo quy định của tỉnh (DEFAULT_CORRIDORS, geoprocessing/lookup.py; "
+                "tỉnh đặt PLANNING_CORRIDORS)")
+# The protection of irrigation works itself is a matter of the Law on Irrigation; the widths here are not its.
+_IRRIGATION_SOURCE = f"{_DEMO_SOURCE}; phạm vi bảo vệ công trình thủy lợi: Luật Thủy lợi số 08/2017/QH14"
+
+
+def _demo(width: float, source: str = _DEMO_SOURCE) -> Corridor:
+    return Corridor(width, source)
+
+
+@dataclass(frozen=True)
+class Corridors:
+    """Protection corridor widths, each with its source. The defaults are the demo's; an adapter passes the
+    province's (Corridors.from_mapping) when they are configured."""
+
+    network: dict[str, Corridor] = field(default_factory=lambda: {
+        "water": _demo(3.0), "drainage": _demo(3.0), "sewer": _demo(3.0), "power": _demo(1.5),
+        "telecom": _demo(1.0)})
+    other_network: Corridor = field(default_factory=lambda: _demo(1.0))
+    canal_by_level: dict[int, Corridor] = field(default_factory=lambda: {
+        1: _demo(5.0, _IRRIGATION_SOURCE), 2: _demo(3.0, _IRRIGATION_SOURCE), 3: _demo(2.0, _IRRIGATION_SOURCE)})
+    canal_default: Corridor = field(default_factory=lambda: _demo(2.0, _IRRIGATION_SOURCE))
+    work: Corridor = field(default_factory=lambda: _demo(10.0, _IRRIGATION_SOURCE))
+
+    @classmethod
+    def from_mapping(cls, mapping: dict, *, where: str) -> Corridors:
+        """Widths as a deployment configures them: {"network": {"water": 3.0 | [3.0, "source"]}, "other_network",
+        "canal_by_level": {1: …}, "canal_default", "work"}. A width given without a source is named by where it
+        is set (`where` and its key); what is not given keeps its default, with the default's source."""
+        if not isinstance(mapping, dict) or set(mapping) - _CORRIDOR_KEYS:
+            raise ValueError(f"{where} holds only {', '.join(sorted(_CORRIDOR_KEYS))}")
+        base = cls()
+        network = dict(base.network)
+        for name, value in (mapping.get("network") or {}).items():
+            network[str(name)] = _configured(value, f"{where}['network']['{name}']")
+        levels = dict(base.canal_by_level)
+        for level, value in (mapping.get("canal_by_level") or {}).items():
+            levels[int(level)] = _configured(value, f"{where}['canal_by_level'][{int(level)}]")
+        single = {key: _configured(mapping[key], f"{where}['{key}']") if key in mapping else getattr(base, key)
+                  for key in ("other_network", "canal_default", "work")}
+        return cls(network=network, canal_by_level=levels, **single)
+
+
+_CORRIDOR_KEYS = frozenset({"network", "other_network", "canal_by_level", "canal_default", "work"})
+
+
+def _configured(value, where: str) -> Corridor:
+    width, source = value if isinstance(value, list | tuple) and len(value) == 2 else (value, "")
+    if isinstance(width, bool) or not isinstance(width, int | float) or not 0 < width <= MAX_DISTANCE_M:
+        raise ValueError(f"{where}: a corridor width is a number of metres above 0 and at most {MAX_DISTANCE_M:g}")
+    if not isinstance(source, str):
+        raise ValueError(f"{where}: the source of a width is a text (the regulation it comes from)")
+    return Corridor(float(width), source.strip() or f"giá trị cấu hình của tỉnh: {where}")
 
 
 DEFAULT_CORRIDORS = Corridors()
@@ -272,14 +326,15 @@ def _zones(rows: list[tuple], parcel_area: float) -> tuple[list[ZoneShare], list
 
 def _network(row: tuple, scope: Scope, corridors: Corridors) -> NearbyNetwork:
     network, distance = row[1], float(row[16])
-    corridor = corridors.network.get(network, 1.0)
+    corridor = corridors.network.get(network, corridors.other_network)
     layer = _layer(row, 11)
     detail = None
     if layer.id in scope.detailed:
         detail = {"id": row[2], "ext_id": row[3], "diameter_mm": None if row[6] is None else int(row[6]),
                   "section": row[7], "depth_m": row[8], "material": row[9], "condition": row[10]}
-    return NearbyNetwork(network=network, distance_m=round(distance, 2), corridor_m=corridor,
-                         within_corridor=distance <= corridor, count=int(row[17]), layer=layer, detail=detail)
+    return NearbyNetwork(network=network, distance_m=round(distance, 2), corridor_m=corridor.width_m,
+                         corridor_source=corridor.source, within_corridor=distance <= corridor.width_m,
+                         count=int(row[17]), layer=layer, detail=detail)
 
 
 def _irrigation(row: tuple, scope: Scope, corridors: Corridors) -> NearbyIrrigation:
@@ -292,5 +347,6 @@ def _irrigation(row: tuple, scope: Scope, corridors: Corridors) -> NearbyIrrigat
         detail.update({"lining": row[7], "capacity_m3s": row[6]} if kind == "canal"
                       else {"status": row[9], "capacity_m3h": row[6]})
     return NearbyIrrigation(kind=kind, name=(row[4] or "") if detail else "", distance_m=round(distance, 2),
-                            corridor_m=corridor, within_corridor=distance <= corridor, layer=layer, level=level,
+                            corridor_m=corridor.width_m, corridor_source=corridor.source,
+                            within_corridor=distance <= corridor.width_m, layer=layer, level=level,
                             work_kind=row[7] if kind == "work" else None, detail=detail)

@@ -120,6 +120,7 @@ class NearbyNetwork:
     network: str
     distance_m: float
     corridor_m: float
+    corridor_source: str  # the regulation the width comes from, or where the province's value is set
     within_corridor: bool
     count: int
     layer: LayerRef
@@ -133,6 +134,7 @@ class NearbyIrrigation:
     name: str
     distance_m: float
     corridor_m: float
+    corridor_source: str
     within_corridor: bool
     layer: LayerRef
     level: int | None = None  # canals: 1 main, 2 primary, …

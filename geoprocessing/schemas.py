@@ -118,6 +118,8 @@ class NetworkOut(Schema):
     network: str
     distance_m: float
     corridor_m: float
+    corridor_source: str = Field(..., description="the regulation the width comes from, or where the province's "
+                                 "value is set")
     within_corridor: bool
     count: int
     layer: LayerRefOut
@@ -129,6 +131,8 @@ class IrrigationOut(Schema):
     name: str
     distance_m: float
     corridor_m: float
+    corridor_source: str = Field(..., description="the regulation the width comes from, or where the province's "
+                                 "value is set")
     within_corridor: bool
     layer: LayerRefOut
     level: int | None

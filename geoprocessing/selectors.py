@@ -10,7 +10,7 @@ from django.utils import timezone
 from layers.models import LandParcel
 
 from . import lookup
-from .adapters import lookup_scope, raw_connection, tables
+from .adapters import corridors, lookup_scope, raw_connection, tables
 from .answers import answer_digest, answer_json
 from .errors import BadInput, GeoprocessingError
 from .records import PlanningAnswer, Scope
@@ -48,7 +48,7 @@ def find_parcel(q, scope: Scope) -> int:
 
 def parcel_answer(parcel_id: int, scope: Scope, *, day: date | None, distance_m: float) -> PlanningAnswer:
     return lookup.planning_answer(raw_connection(), parcel_id, scope=scope, as_of=day or timezone.localdate(),
-                                  distance_m=distance_m, tables=tables())
+                                  distance_m=distance_m, corridors=corridors(), tables=tables())
 
 
 def planning_answer_for(user, q) -> PlanningAnswer:

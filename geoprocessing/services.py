@@ -57,22 +57,29 @@ def new_code() -> str:
     return f"{chars[:5]}-{chars[5:]}"
 
 
-def _corridors(answer: PlanningAnswer) -> list[dict]:
-    rows = []
+def _corridors(answer: PlanningAnswer) -> tuple[list[dict], list[str]]:
+    """The table's rows, and the sources of their widths: each named once, rows point at theirs by number."""
+    rows, sources = [], []
+
+    def basis(source: str) -> int:
+        if source not in sources:
+            sources.append(source)
+        return sources.index(source) + 1
+
     for n in answer.networks:
         name = _NETWORK_NAMES.get(n.network, n.network)
         if n.detail and n.detail.get("diameter_mm"):
             name += f" Ø{n.detail['diameter_mm']} mm"
         rows.append({"name": name, "distance_m": n.distance_m, "corridor_m": n.corridor_m,
-                     "within": n.within_corridor, "source": n.layer.title_vi})
+                     "basis": basis(n.corridor_source), "within": n.within_corridor, "source": n.layer.title_vi})
     for i in answer.irrigation:
         if i.kind == "canal":
             name = f"Kênh cấp {i.level}" + (f" {i.name}" if i.name else "")
         else:
             name = _WORK_NAMES.get(i.work_kind or "", "Công trình thủy lợi") + (f" {i.name}" if i.name else "")
-        rows.append({"name": name, "distance_m": i.distance_m, "corridor_m": i.corridor_m, "within": i.within_corridor,
-                     "source": i.layer.title_vi})
-    return rows
+        rows.append({"name": name, "distance_m": i.distance_m, "corridor_m": i.corridor_m,
+                     "basis": basis(i.corridor_source), "within": i.within_corridor, "source": i.layer.title_vi})
+    return rows, sources
 
 
 def _vertices(answer: PlanningAnswer, srid: int) -> list[tuple[str, float, float]]:
@@ -97,12 +104,13 @@ def sheet_html(answer: PlanningAnswer, scope: Scope, *, code: str, verify_url: s
     srid = int(getattr(settings, "PLANNING_VN2000_SRID", 9217))
     vertices = _vertices(answer, srid)
     rows = [(vertices[i], vertices[i + 1] if i + 1 < len(vertices) else None) for i in range(0, len(vertices), 2)]
+    corridor_rows, corridor_sources = _corridors(answer)
     return render_to_string("geoprocessing/sheet.html", {
         "issuer": getattr(settings, "PLANNING_ISSUER", "UBND tỉnh Ninh Thuận"),
         "code": code, "verify_url": verify_url, "issued_at": timezone.localtime(issued_at),
         "as_of": answer.as_of, "parcel": parcel, "commune": parcel.commune.unit.name if parcel.commune else "",
-        "zones": answer.zones, "decisions": answer.decisions, "corridors": _corridors(answer),
-        "distance_m": answer.distance_m, "notes": answer.notes,
+        "zones": answer.zones, "decisions": answer.decisions, "corridors": corridor_rows,
+        "corridor_sources": corridor_sources, "distance_m": answer.distance_m, "notes": answer.notes,
         "map_uri": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"),
         "map_width_mm": MAP_WIDTH_MM, "legend_lines": legend,
         "qr_uri": qr_svg_data_uri(verify_url), "vertex_rows": rows,

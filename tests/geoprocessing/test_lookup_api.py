@@ -11,6 +11,7 @@ from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from pyproj import Geod, Transformer
 from shapely.geometry.polygon import orient
 
+from geoprocessing.lookup import DEFAULT_CORRIDORS, Corridors
 from layers.models import Canal, IrrigationWork, LandParcel, Layer, PlanDecision, PlanZone
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +200,9 @@ def test_networks_within_the_distance_carry_their_corridor_and_details_only_for_
     [water] = [n for n in public["networks"] if n["network"] == "water"]
     assert water["distance_m"] == pytest.approx(distance, abs=0.01)
     assert water["corridor_m"] == 3.0 and water["within_corridor"] is (distance <= 3.0)
+    # The width names where it comes from: here the portal's demo default, and says so.
+    assert water["corridor_source"] == DEFAULT_CORRIDORS.network["water"].source
+    assert "DEFAULT_CORRIDORS" in water["corridor_source"] and "PLANNING_CORRIDORS" in water["corridor_source"]
     assert water["detail"] is None  # the network layer is internal: the public learns the constraint only
     assert water["layer"]["slug"] == planning_demo.layers["network_segment"].slug
     client.force_login(users["planner"])
@@ -224,8 +228,53 @@ def test_canals_and_works_nearby_are_reported_with_their_corridors(client, plann
     assert by_id["PT-W1"]["work_kind"] == "sluice" and by_id["PT-W1"]["corridor_m"] == 10.0
     assert by_id["PT-W1"]["within_corridor"] is (by_id["PT-W1"]["distance_m"] <= 10.0)
     assert by_id["PT-W1"]["name"] == work.name
+    for item in by_id.values():
+        assert "Luật Thủy lợi số 08/2017/QH14" in item["corridor_source"]
     distances = [i["distance_m"] for i in body["irrigation"]]
     assert distances == sorted(distances)
+
+
+def _canal_and_work_near(demo, parcel):
+    x, y = parcel.inside.x, parcel.inside.y
+    Canal.objects.create(layer=demo.layers["canal"], ext_id="PT-K9", name="Kênh N9", level=2,
+                         geom=LineString((x - 0.002, y + 0.0006), (x + 0.002, y + 0.0006)))
+    IrrigationWork.objects.create(layer=demo.layers["irrigation_work"], ext_id="PT-W9", name="Cống N9-1",
+                                  kind="sluice", geom=Point(x, y - 6 / 111_320))
+
+
+def test_every_corridor_width_in_an_answer_carries_its_source(client, planning_demo):
+    parcel_id, _distance = _parcel_near_water(planning_demo)
+    _canal_and_work_near(planning_demo, LandParcel.objects.annotate(inside=PointOnSurface("geom")).get(pk=parcel_id))
+    body = client.get(f"/api/planning/parcels/{parcel_id}", {"distance_m": 150}).json()
+    items = body["networks"] + body["irrigation"]
+    assert {i.get("network") or i["kind"] for i in items} >= {"water", "canal", "work"}
+    for item in items:
+        assert item["corridor_source"].strip(), item
+        assert item["corridor_m"] > 0 and item["within_corridor"] is (item["distance_m"] <= item["corridor_m"])
+
+
+def test_the_provinces_configured_widths_apply_with_the_source_it_gives(client, planning_demo, settings):
+    parcel_id, distance = _parcel_near_water(planning_demo)
+    _canal_and_work_near(planning_demo, LandParcel.objects.annotate(inside=PointOnSurface("geom")).get(pk=parcel_id))
+    decree = "Quyết định số PT-9/2025/QĐ-UBND của UBND tỉnh (thử)"
+    settings.PLANNING_CORRIDORS = {"network": {"water": [distance + 1, decree]}, "work": 150.0}
+    body = client.get(f"/api/planning/parcels/{parcel_id}", {"distance_m": 150}).json()
+    [water] = [n for n in body["networks"] if n["network"] == "water"]
+    assert (water["corridor_m"], water["corridor_source"], water["within_corridor"]) == (
+        pytest.approx(distance + 1), decree, True)
+    [work] = [i for i in body["irrigation"] if i["kind"] == "work" and i["detail"]["ext_id"] == "PT-W9"]
+    # A width given without its source is named by where it is set.
+    assert (work["corridor_m"], work["within_corridor"]) == (150.0, True)
+    assert work["corridor_source"] == "giá trị cấu hình của tỉnh: settings.PLANNING_CORRIDORS['work']"
+    [canal] = [i for i in body["irrigation"] if i["kind"] == "canal" and i["detail"]["ext_id"] == "PT-K9"]
+    assert canal["corridor_source"] == DEFAULT_CORRIDORS.canal_by_level[2].source  # not configured: the default
+
+
+@pytest.mark.parametrize("mapping", [{"network": {"water": 0}}, {"network": {"water": [3.0, 7]}}, {"roads": {}},
+                                     {"work": "wide"}, {"canal_by_level": {1: [True, "x"]}}])
+def test_a_corridor_setting_that_cannot_be_traced_or_used_is_refused(mapping):
+    with pytest.raises(ValueError, match="PLANNING_CORRIDORS"):
+        Corridors.from_mapping(mapping, where="PLANNING_CORRIDORS")
 
 
 def test_no_answer_ever_holds_a_holder(client, planning_demo, users):

@@ -55,6 +55,23 @@ def test_a_sheet_is_an_a4_pdf_in_vietnamese_with_the_plan_and_its_decisions(clie
     assert stored.answer["parcel"]["ext_id"] == parcel.ext_id and "holder" not in str(stored.answer)
 
 
+def test_the_sheet_names_where_each_corridor_width_comes_from(client, parcel, planning_demo):
+    from django.contrib.gis.geos import LineString
+
+    from geoprocessing.lookup import DEFAULT_CORRIDORS
+    from layers.models import Canal
+
+    x, y = parcel.inside.x, parcel.inside.y
+    Canal.objects.create(layer=planning_demo.layers["canal"], ext_id="PT-K5", name="Kênh N5", level=1,
+                         geom=LineString((x - 0.002, y + 0.0004), (x + 0.002, y + 0.0004)))
+    issued = client.post("/api/planning/sheets", {"parcel_id": parcel.pk, "distance_m": 100},
+                         content_type="application/json").json()
+    [canal] = [i for i in PlanningSheet.objects.get(code=issued["code"]).answer["irrigation"] if i["kind"] == "canal"]
+    assert canal["corridor_source"] == DEFAULT_CORRIDORS.canal_by_level[1].source
+    flat = " ".join(_pdf_text(b"".join(client.get(issued["pdf_url"]).streaming_content))[1].split())
+    assert "Căn cứ bề rộng hành lang: (1)" in flat and "Luật Thủy lợi số 08/2017/QH14" in flat
+
+
 def test_the_sheet_map_draws_the_plot_its_neighbours_and_zones(parcel, planning_demo):
     from django.contrib.auth.models import AnonymousUser
 

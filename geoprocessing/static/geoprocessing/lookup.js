@@ -90,7 +90,9 @@ function corridorItem(item) {
   const detail = item.detail && item.detail.diameter_mm ? ` Ø${item.detail.diameter_mm} mm` : "";
   return el("li", {}, `${name}${detail}: ${M.distance} ${number(item.distance_m)} m, ${M.corridor} `
     + `${number(item.corridor_m)} m — `, el("span", { class: item.within_corridor ? "inside" : "",
-    text: item.within_corridor ? M.inside : M.outside }));
+    text: item.within_corridor ? M.inside : M.outside }),
+  // Where the width comes from: the regulation, or where the province set it.
+  el("div", { class: "muted", "data-corridor-source": "", text: item.corridor_source }));
 }
 
 function render(answer) {
