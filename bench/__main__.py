@@ -1,10 +1,11 @@
-"""`make bench`: python -m bench [import | tiles | features | incidents | planning | reports | cameras] [--parcels N …];
+"""`make bench`: python -m bench [import | tiles | features | incidents | planning | reports | cameras | load]
+[--parcels N …];
 with no command, all run."""
 
 import argparse
 import sys
 
-COMMANDS = ("import", "tiles", "features", "incidents", "planning", "reports", "cameras")
+COMMANDS = ("import", "tiles", "features", "incidents", "planning", "reports", "cameras", "load")
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
@@ -12,6 +13,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
     if command in ("tiles", "features", "planning", "reports"):
         parser.add_argument("--parcels", type=int, default=1_000_000,
                             help=f"generated parcels under the {command}")
+    elif command == "load":
+        parser.add_argument("--parcels", type=int, default=10_000, help="parcels of the demo province")
     else:
         parser.add_argument("--parcels", type=int, nargs="+", default=[200_000, 1_000_000],
                             help="sizes of the import benchmark (peak memory at two sizes shows it is streamed)"
@@ -47,6 +50,10 @@ def _parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--no-tipg", dest="tipg", action="store_false", help="leave tipg out")
     if command == "cameras":
         parser.add_argument("--repeat", type=int, default=3, help="runs of each clip; the best CPU time counts")
+    if command == "load":
+        parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+        parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+        parser.add_argument("--web-workers", type=int, default=2, help="uvicorn workers (one per core)")
     return parser
 
 
@@ -98,6 +105,13 @@ def main(argv: list[str]) -> int:
         if command == "all":
             print()
         cameras.run(repeat=args.repeat)
+    if command in ("load", "all"):
+        from . import load
+
+        if command == "all":
+            print()
+        load.run(seconds=args.seconds, connections=args.connections, web_workers=args.web_workers,
+                 parcels=args.parcels if command == "load" else 10_000)
     return 0
 
 
