@@ -196,8 +196,9 @@ def _walk(start: int, edges: dict[int, list[tuple[int, int]]]) -> set[int]:
     return reached
 
 
-def test_trace_downstream_and_upstream_matches_a_walk_of_the_graph(planner, planning_demo):
-    segments = list(NetworkSegment.objects.filter(layer=planning_demo.layers["network_segment"], network="drainage")
+@pytest.mark.parametrize(("network", "follows"), [("drainage", "flow"), ("water", "drawn direction")])
+def test_trace_downstream_and_upstream_matches_a_walk_of_the_graph(planner, planning_demo, network, follows):
+    segments = list(NetworkSegment.objects.filter(layer=planning_demo.layers["network_segment"], network=network)
                     .values_list("pk", "from_node_id", "to_node_id"))
     down, up = defaultdict(list), defaultdict(list)
     for pk, a, b in segments:
@@ -205,14 +206,17 @@ def test_trace_downstream_and_upstream_matches_a_walk_of_the_graph(planner, plan
         up[b].append((pk, a))
     start = max(down, key=lambda n: len(_walk(n, down)))
     node = NetworkNode.objects.get(pk=start)
-    body = planner.get("/api/queries/trace", {"network": "drainage", "node": node.ext_id}).json()
+    assert node.network == network
+    body = planner.get("/api/queries/trace", {"network": network, "node": node.ext_id}).json()
     assert {f["properties"]["id"] for f in body["features"]} == _walk(start, down)
-    assert body["summary"]["follows"] == "flow" and body["summary"]["segments"] == len(_walk(start, down)) > 1
+    assert body["summary"]["follows"] == follows and body["summary"]["segments"] == len(_walk(start, down)) > 1
+    assert body["summary"]["network"] == network and body["summary"]["start"]["ext_id"] == node.ext_id
     end = body["features"][-1]["properties"]["to_node_id"]
-    upstream = planner.get("/api/queries/trace", {"network": "drainage", "node": str(end),
+    upstream = planner.get("/api/queries/trace", {"network": network, "node": str(end),
                                                   "direction": "upstream"}).json()
     assert {f["properties"]["id"] for f in upstream["features"]} == _walk(end, up)
-    gpkg = planner.get("/api/queries/trace", {"network": "drainage", "node": node.ext_id, "format": "gpkg"})
+    assert start in {f["properties"]["from_node_id"] for f in upstream["features"]}  # back to where it began
+    gpkg = planner.get("/api/queries/trace", {"network": network, "node": node.ext_id, "format": "gpkg"})
     assert len(pyogrio.read_dataframe(io.BytesIO(gpkg.content))) == len(body["features"])
 
 
