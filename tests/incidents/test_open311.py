@@ -3,6 +3,7 @@ read back by parsers that are not ours (ElementTree via defusedxml, json), and t
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from defusedxml import ElementTree
@@ -67,6 +68,25 @@ def test_requests_json_has_chicagos_keys_and_types(client, filed):
         assert type(ours[0][key]) is type(value), key
     assert list(ours[0]) == SPEC_REQUEST
     assert ours[0]["status"] == "open" and ours[0]["description"] == "Ổ gà <b>lớn</b> & sâu"
+
+
+def test_expected_datetime_is_the_incidents_deadline(client, filed):
+    from datetime import datetime
+
+    from incidents.workdays import deadline_for
+
+    filed.refresh_from_db()
+    assert filed.deadline == deadline_for(filed.created_at, filed.category.deadline_days)
+    due = filed.deadline.replace(microsecond=0)
+    as_xml = ElementTree.fromstring(client.get("/open311/v2/requests.xml").content)[0].findtext("expected_datetime")
+    as_json = json.loads(client.get("/open311/v2/requests.json").content)[0]["expected_datetime"]
+    one = json.loads(client.get(f"/open311/v2/requests/{filed.tracking_code}.json").content)[0]["expected_datetime"]
+    for written in (as_xml, as_json, one):
+        assert datetime.fromisoformat(written) == due, written
+    # requested_datetime is the filing time, not the deadline: the two are days apart.
+    requested = datetime.fromisoformat(json.loads(client.get("/open311/v2/requests.json").content)[0][
+        "requested_datetime"])
+    assert requested == filed.created_at.replace(microsecond=0) and due - requested >= timedelta(days=5)
 
 
 def test_services_have_the_fields_of_both_captured_servers(client, categories):

@@ -5,7 +5,8 @@ from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from incident_helpers import PHAN_RANG
 
 from incidents.geolocation import locate, nearest_street
-from incidents.models import Category, RoutingRule
+from incidents.intake import Report, check_report, do_submit_incident
+from incidents.models import Category, Incident, RoutingRule
 from incidents.routing import route
 from layers.models import AdminUnit, BasemapRoad, Canal, Layer, NetworkSegment
 from portal.accounts.models import OrgUnit
@@ -82,6 +83,26 @@ def test_nearest_street_from_the_basemap_roads(admin_units, orgs):
                                geom=LineString((X - 0.001, Y), (X + 0.001, Y), srid=4326))
     assert nearest_street(Point(X, Y, srid=4326)) == "Đường 16 Tháng 4"
     assert nearest_street(Point(X, Y + 0.01, srid=4326)) == ""
+
+
+def test_intake_fills_the_street_name_nearest_street_gives(client, admin_units, categories, ticket):
+    """The name intake's one-statement lookup stores is the one nearest_street() finds on its own."""
+    layer = Layer.objects.create(slug="roads", kind="basemap_road", title_vi="r", title_en="r", theme="basemap")
+    BasemapRoad.objects.create(layer=layer, ext_id="1", name="Đường Thống Nhất", highway="primary",
+                               geom=LineString((X - 0.001, Y + 0.0003), (X + 0.001, Y + 0.0003), srid=4326))
+    BasemapRoad.objects.create(layer=layer, ext_id="2", name="Hẻm 12", highway="residential",
+                               geom=LineString((X - 0.001, Y + 0.0009), (X + 0.001, Y + 0.0009), srid=4326))
+    response = client.post("/api/incidents/", {"category": "pothole", "description": "Ổ gà", "lon": X, "lat": Y,
+                                               "attribute[size]": "small", "ticket": ticket})
+    assert response.status_code == 201, response.content
+    incident = Incident.objects.get(tracking_code=response.json()["tracking_code"])
+    expected = nearest_street(Point(X, Y, srid=4326))
+    assert incident.street_name == expected == "Đường Thống Nhất"
+    assert client.get(f"/api/incidents/track/{incident.tracking_code}").json()["street_name"] == expected
+    # Away from every road (and parcel) the name stays empty rather than borrowing a far one.
+    far = do_submit_incident(check_report(Report(category="pothole", description="x", channel="web", lon=X,
+                                                 lat=Y + 0.01, attributes={"size": "small"})))
+    assert far.street_name == nearest_street(Point(X, Y + 0.01, srid=4326)) == ""
 
 
 def test_intake_routes_in_its_lookup_as_route_does(admin_units, categories, orgs):
