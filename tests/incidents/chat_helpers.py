@@ -43,6 +43,10 @@ def image(url: str = "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1")
     return {"type": "image", "payload": {"url": url}}
 
 
+def video(url: str = "https://video.xx.fbcdn.net/v/clip.mp4") -> dict:
+    return {"type": "video", "payload": {"url": url}}
+
+
 def location(lon: float, lat: float) -> dict:
     return {"type": "location", "title": "Vị trí của tôi", "payload": {"coordinates": {"lat": lat, "long": lon}}}
 
@@ -78,6 +82,13 @@ def zalo_image(url: str = "https://photo-stal.zadn.vn/test.jpg", size: int | Non
     if size is not None:
         payload["size"] = str(size)
     return {"type": "image", "payload": payload}
+
+
+def zalo_video(url: str = "https://video-stal.zadn.vn/test.mp4", size: int | None = None) -> dict:
+    payload = {"url": url, "thumbnail": "https://photo-stal.zadn.vn/thumb.jpg", "description": "", "duration": "1"}
+    if size is not None:
+        payload["size"] = str(size)
+    return {"type": "video", "payload": payload}
 
 
 def zalo_location(lon: float, lat: float) -> dict:

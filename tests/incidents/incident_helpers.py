@@ -48,3 +48,21 @@ def gps_jpeg(lon: float, lat: float) -> bytes:
     exif = Image.Exif()
     exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: dms(lat), 3: "E", 4: dms(lon)}
     return jpeg_bytes(size=(160, 120), exif=exif.tobytes())
+
+
+def small_mp4(frames: int = 12, size=(64, 48)) -> bytes:
+    """A real H.264 MP4 of half a second: a clip as a phone's chat app would hand it on."""
+    import av
+    import numpy as np
+
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for index in range(frames):
+            pixels = np.full((size[1], size[0], 3), (index * 20) % 256, np.uint8)
+            frame = av.VideoFrame.from_ndarray(pixels, format="bgr24")
+            frame.pts = index
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return buf.getvalue()

@@ -6,6 +6,7 @@ import json
 import pytest
 from chat_helpers import (
     MESSENGER_VERIFY,
+    FakePlatform,
     configure_chat,
     image,
     location,
@@ -15,16 +16,19 @@ from chat_helpers import (
     messenger_post,
     now_ms,
     sign_messenger,
+    video,
     zalo_image,
     zalo_location,
     zalo_mac,
     zalo_payload,
     zalo_post,
+    zalo_video,
 )
-from incident_helpers import PHAN_RANG
+from incident_helpers import PHAN_RANG, small_mp4
 
+from incidents.chat.media_fetch import fetch_pending_media
 from incidents.chat.models import Attachment, Conversation, Reply, SeenEvent
-from incidents.models import Incident
+from incidents.models import Incident, IncidentMedia
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +84,49 @@ def test_a_signed_zalo_conversation_files_a_zalo_incident(client, admin_units, c
     assert (incident.channel, incident.address) == ("zalo", "Chợ Phan Rang")
     assert incident.description == "Bãi rác tự phát\nảnh đây"
     assert Attachment.objects.get().incident == incident
+
+
+@pytest.mark.parametrize("platform", ["messenger", "zalo"])
+def test_a_video_becomes_the_incidents_video(client, admin_units, chat_settings, litter, platform):
+    """A Messenger video attachment or a Zalo user_send_video waits as a video; with the gateway set, the clip
+    is fetched from the platform's media host and attached to the incident as a video, checked like an upload."""
+    clip = small_mp4()
+    with FakePlatform() as host:
+        host.files["/clip.mp4"] = clip
+        url = f"{host.origin}/clip.mp4"
+        if platform == "messenger":
+            sender = "9080706050403020"
+            posts = [messenger_post(client, messenger_payload(
+                messenger_event(sender, text="Nước thải tràn ra đường"), messenger_event(sender, text="1"),
+                messenger_event(sender, attachments=[video(url)]))),
+                messenger_post(client, messenger_payload(messenger_event(sender, attachments=[location(*PHAN_RANG)])))]
+            chat_settings.CHAT_MESSENGER_SEND_URL = f"{host.origin}/me/messages"
+            chat_settings.CHAT_MESSENGER_PAGE_TOKEN = "t"
+            chat_settings.CHAT_MESSENGER_MEDIA_ORIGINS = [host.origin]
+        else:
+            sender = "1357924680135792"
+            posts = [zalo_post(client, body) for body in (
+                zalo_payload(sender, "user_send_text", text="Nước thải tràn ra đường"),
+                zalo_payload(sender, "user_send_text", text="1"),
+                zalo_payload(sender, "user_send_video", attachments=[zalo_video(url, size=len(clip))]),
+                zalo_payload(sender, "user_send_location", attachments=[zalo_location(*PHAN_RANG)]))]
+            chat_settings.CHAT_ZALO_SEND_URL = f"{host.origin}/v3.0/oa/message/cs"
+            chat_settings.CHAT_ZALO_ACCESS_TOKEN = "t"
+            chat_settings.CHAT_ZALO_MEDIA_ORIGINS = [host.origin]
+        for response in posts:
+            assert response.status_code == 200, response.content
+        incident = Incident.objects.get()
+        attachment = Attachment.objects.get()
+        assert (incident.channel, attachment.incident, attachment.kind, attachment.url) == (
+            platform, incident, "video", url)
+        assert fetch_pending_media() == 1
+    media = IncidentMedia.objects.get()
+    attachment.refresh_from_db()
+    assert (attachment.state, attachment.media) == ("fetched", media)
+    assert (media.incident, media.kind, media.content_type, media.size_bytes) == (
+        incident, "video", "video/mp4", len(clip))
+    assert (media.width, media.height) == (64, 48) and media.duration_s == pytest.approx(0.5, abs=0.1)
+    assert media.original.read() == clip
 
 
 @pytest.mark.parametrize("platform", ["messenger", "zalo"])

@@ -3,6 +3,7 @@ a service worker scoped to /app/ whose precache names the served static URLs, an
 
 import io
 import json
+from html.parser import HTMLParser
 
 import pytest
 from PIL import Image
@@ -59,3 +60,26 @@ def test_the_shell_carries_both_languages_and_the_categories(client, categories)
     assert pothole["attributes"][0]["code"] == "size" and pothole["attributes"][0]["required"]
     script = b"".join(client.get("/static/citizen_app/app.js").streaming_content).decode()
     assert "Report a problem" in script and "Phản ánh hiện trường" in script
+
+
+class _Inputs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.inputs: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "input":
+            self.inputs.append(dict(attrs))
+
+
+def test_the_shell_reports_photo_first_with_the_rear_camera(client, categories):
+    """A phone opens its rear camera straight from the report form (photos or videos), several files allowed."""
+    parser = _Inputs()
+    parser.feed(client.get("/app/").content.decode())
+    files = [i for i in parser.inputs if i.get("type") == "file"]
+    assert len(files) == 1
+    camera = files[0]
+    assert (camera.get("id"), camera.get("name"), camera.get("capture")) == ("photo", "media", "environment")
+    assert set(camera["accept"].split(",")) == {"image/*", "video/*"} and "multiple" in camera
+    script = b"".join(client.get("/static/citizen_app/app.js").streaming_content).decode()
+    assert '$("#photo").addEventListener("change"' in script  # the input the script reads the photos from
