@@ -1,6 +1,6 @@
 """The API at /api/cameras/ through the whole NinjaAPI: rights, the reference frame, calibration (checked, then
-saved), rules (all or none), clip uploads, violations with their evidence files, hourly counts; bad input is a
-4xx with a reason and changes nothing."""
+saved), rules (all or none), clip uploads, stream chunks queued for a worker, violations with their evidence files,
+hourly counts; bad input is a 4xx with a reason and changes nothing."""
 
 import hashlib
 
@@ -152,6 +152,50 @@ def test_a_bad_clip_upload_is_refused_and_nothing_is_kept(make_camera, dispatche
     assert not AnalysisRun.objects.exists()
     clips = evidence_root() / "private" / "clips"
     assert not clips.exists() or not any(p.is_file() for p in clips.rglob("*"))
+
+
+def test_a_stream_chunk_is_queued_for_a_worker(make_camera, steward, dispatcher, monkeypatch,
+                                               django_capture_on_commit_callbacks):
+    camera = make_camera("video02")
+    services.do_save_rules(camera=camera, rules=CLIPS["video02"]["rules"], frame_size=(320, 240))
+    queued = []
+    monkeypatch.setattr("camera_analytics.tasks.analyze_run.delay", queued.append)
+    url = f"/api/cameras/{camera.pk}/stream-chunks"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _client(steward).post(url, {"seconds": 30, "file_incidents": False},
+                                         content_type="application/json")
+    assert response.status_code == 202, response.content
+    run = response.json()
+    assert run["status"] == "queued" and run["source_kind"] == "stream" and run["camera_ext_id"] == camera.ext_id
+    assert "rtsp" not in response.content.decode() and "10.58.20.9" not in response.content.decode()
+    assert queued == [run["id"]]  # once committed, one task for the chunk
+    stored = AnalysisRun.objects.get(pk=run["id"])
+    assert stored.max_seconds == 30 and stored.file_incidents is False and stored.source == camera.stream_url
+    assert _client(steward).get(f"/api/cameras/runs/{run['id']}").json()["status"] == "queued"
+
+
+@pytest.mark.parametrize("body", [{"seconds": 0}, {"seconds": 3601}, {"seconds": "a minute"}])
+def test_a_bad_stream_chunk_is_refused_and_nothing_is_queued(make_camera, steward, body):
+    camera = make_camera("video02")
+    response = _client(steward).post(f"/api/cameras/{camera.pk}/stream-chunks", body,
+                                     content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["field"] == "seconds" and response.json()["message"]
+    assert not AnalysisRun.objects.exists()
+
+
+def test_a_stream_chunk_needs_a_stream_and_a_steward(make_camera, steward, dispatcher):
+    without = make_camera("video02", ext_id="CAM-no-stream", stream_url="")
+    response = _client(steward).post(f"/api/cameras/{without.pk}/stream-chunks", {"seconds": 10},
+                                     content_type="application/json")
+    assert response.status_code == 422 and response.json()["code"] == "stream_not_allowed"
+    assert response.json()["errors"][0]["field"] == "camera"
+    # Dispatchers review what cameras found; reading a camera's stream is the stewards' setup.
+    camera = make_camera("video03")
+    response = _client(dispatcher).post(f"/api/cameras/{camera.pk}/stream-chunks", {"seconds": 10},
+                                        content_type="application/json")
+    assert response.status_code == 403
+    assert not AnalysisRun.objects.exists()
 
 
 def test_violations_with_evidence_and_counts(admin_units, make_camera, dispatcher, citizen, steward, evidence_dirs):
