@@ -473,3 +473,34 @@ def test_dockerignore_keeps_local_state_and_secrets_out_of_the_image():
     for needed in (".venv", ".data", "node_modules", ".git", ".env"):
         assert needed in patterns, f"{DOCKERIGNORE} does not exclude {needed}"
     assert patterns & {"__pycache__", "**/__pycache__"}, f"{DOCKERIGNORE} does not exclude __pycache__"
+
+
+# --- scale-out: the read replica and nginx's tile cache ------------------------------------------------------
+
+
+def test_a_streaming_replica_is_made_by_the_deploy_scripts(services):
+    primary, replica = services["postgis"], services["postgis-replica"]
+    init = [m for m in mounts(primary) if (ROOT / m.source).resolve() == ROOT / "deploy/postgres/primary-init.sh"]
+    assert init and init[0].target.startswith("/docker-entrypoint-initdb.d/"), "the replication role is not made"
+    script = [m for m in mounts(replica) if (ROOT / m.source).resolve() == ROOT / "deploy/postgres/replica.sh"]
+    assert script and replica["entrypoint"][-1] == script[0].target, "the replica does not run replica.sh"
+    assert replica["image"] == primary["image"] and replica.get("user") == "postgres"
+    assert environment(replica)["PRIMARY_HOST"] == "postgis"
+    assert any(m.target == "/var/lib/postgresql/data" and m.named_volume for m in mounts(replica))
+    assert "pg_isready" in " ".join(replica["healthcheck"]["test"])
+    assert services["web"]["depends_on"]["postgis-replica"]["condition"] == "service_healthy"
+    assert "wal_keep_size" in " ".join(command(primary)), "a replica that falls behind could not catch up"
+
+
+def test_nginx_caches_public_tiles_and_passes_credentials_through(services, nginx):
+    tiles = nginx["locations"].get("/tiles/")
+    assert tiles is not None, f"{NGINX_CONF}: no `location /tiles/`"
+    [zone] = [d.args[0] for d in named(tiles, "proxy_cache")]
+    paths = [d for d in named(nginx["top"], "proxy_cache_path") if f"keys_zone={zone}:" in " ".join(d.args)]
+    assert paths, f"{NGINX_CONF}: no proxy_cache_path makes the {zone!r} zone"
+    kept = [m for m in mounts(services["nginx"]) if m.target == paths[0].args[0] and m.named_volume]
+    assert kept, "the tile cache is not on a volume"
+    for directive in ("proxy_cache_bypass", "proxy_no_cache"):
+        args = [arg for d in named(tiles, directive) for arg in d.args]
+        assert "$http_authorization" in args and "$http_cookie" in args, f"{directive} must skip callers with rights"
+    assert named(tiles, "proxy_pass")[0].args == named(nginx["locations"]["/"], "proxy_pass")[0].args
