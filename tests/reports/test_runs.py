@@ -1,16 +1,18 @@
-"""Report runs: the files (PDF holds the totals, CSV the figures), the same period twice gives the same figures,
-the API's bad input is a 400 with the reason, district IOC staff see only their district."""
+"""Report runs: the files (PDF holds the totals, its static map and charts; CSV the figures), the same period twice
+gives the same figures, an ad-hoc report of any range and area counts what plain SQL counts, the API's bad input is
+a 400 with the reason, district IOC staff see only their district."""
 
 import csv
 import io
 import json
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from report_helpers import WEEK, staff
+from report_helpers import WEEK, ZONE, staff
 
 from fixtures.report_incidents import HistorySpec, generate_history
 from portal.accounts.models import OrgUnit
@@ -32,6 +34,14 @@ def _pdf_text(run) -> str:
                           check=True).stdout
 
 
+def _pdf_images(run) -> list[tuple[int, int]]:
+    """(width, height) of each image the PDF draws; soft masks (a PNG's transparency) are not pictures."""
+    path = read_path(ReportFile.objects.get(run=run, format="pdf").path)
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in listing.splitlines()[2:] if line.strip()]  # two header lines
+    return [(int(row[3]), int(row[4])) for row in rows if row[2] == "image"]
+
+
 def test_weekly_run_writes_html_pdf_csv_and_the_same_period_gives_the_same_figures(reports_dir, world, incidents,
                                                                                     province_area):
     run = _built(province_area)
@@ -48,6 +58,11 @@ def test_weekly_run_writes_html_pdf_csv_and_the_same_period_gives_the_same_figur
     assert str(totals["open_at_end"]) in text.split("Tồn cuối kỳ")[0].split()[-1:]
     for table in ("Theo kênh tiếp nhận", "Theo lĩnh vực", "Theo cơ quan xử lý", "Theo xã, phường", "Điểm nóng"):
         assert table in text, table
+    # Its pictures are drawn on the server and embedded: the static map and three charts (trend, on time,
+    # categories), each a raster of a readable size.
+    images = _pdf_images(run)
+    assert len(images) == 4, images
+    assert all(width >= 400 and height >= 200 for width, height in images)
     rows = list(csv.reader(io.StringIO(read_path(run.files.get(format="csv").path).read_text("utf-8-sig"))))
     assert rows[0] == ["table", "key", "label", "metric", "value"]
     csv_totals = {r[3]: r[4] for r in rows if r[0] == "totals"}
@@ -102,6 +117,37 @@ def test_bad_input_is_a_400_with_the_reason(dispatcher, province, body, field, w
     data = response.json()
     assert words in data["message"] and data["errors"][0]["field"] == field
     assert not ReportRun.objects.exists()
+
+
+def test_an_adhoc_report_of_any_range_and_area(reports_dir, dispatcher, world, incidents, district):
+    # Ten days across a month's end, for a district: neither a week nor a month, nor the province.
+    response = _client(dispatcher).post("/api/reports/", {"start": "2026-02-25", "end": "2026-03-06",
+                                                          "area": district.code, "level": "district"},
+                                        content_type="application/json")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["kind"], body["status"], body["area_level"], body["area_code"], body["area_name"]) == (
+        "adhoc", "queued", "district", district.code, district.name)
+    assert (body["first_day"], body["last_day"]) == ("2026-02-25", "2026-03-06")
+    run = do_build_run(ReportRun.objects.get(pk=body["id"]))
+    start, end = (datetime.combine(day, time(0), ZONE) for day in (date(2026, 2, 25), date(2026, 3, 7)))
+    with connection.cursor() as cursor:
+        # Received: reports of the district created in the range and not merged into another by its end.
+        cursor.execute("""
+            SELECT count(*) FROM incidents_incident i JOIN layers_adminunit d ON d.id = i.district_id
+            WHERE d.level = 'district' AND d.code = %s AND i.created_at >= %s AND i.created_at < %s
+              AND NOT EXISTS (SELECT 1 FROM incidents_incidentevent m
+                              WHERE m.incident_id = i.id AND m.kind = 'merged' AND m.at < %s)""",
+                       [district.code, start, end, end])
+        received = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM incidents_incident WHERE created_at >= %s AND created_at < %s",
+                       [start, end])
+        everywhere = cursor.fetchone()[0]
+    assert run.status == "done" and run.figures["totals"]["received"] == received
+    assert 10 < received < everywhere  # the district's own, not the province's
+    # Trends compare with the ten days before, and before those.
+    assert [(p["first"], p["last"]) for p in run.figures["trend"][-2:]] == [("2026-02-15", "2026-02-24"),
+                                                                          ("2026-02-25", "2026-03-06")]
 
 
 def test_files_and_pages_of_a_run(reports_dir, dispatcher, world, incidents, province_area):
