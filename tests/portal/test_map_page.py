@@ -8,11 +8,13 @@ to test-artifacts/map/metrics.json. They are reported, not asserted.
 import gzip
 import io
 import json
+import re
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_csp import watch
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from PIL import Image, ImageChops
 
@@ -77,10 +79,13 @@ class Visit:
         self.page.on("response", lambda response: self.responses.append(response))
         self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
         self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        self.blocked = watch(self.page)  # Content-Security-Policy violations land in errors too (console)
 
     def open(self, hash_: str = ""):
         self.page.goto(f"{self.base}/map/{hash_}")
-        self.page.wait_for_function("window.portalMap && window.portalMap.timings.idle", timeout=60_000)
+        # A function, not an expression: Playwright evaluates an expression string anew on every poll, which the
+        # portal's CSP (no eval) refuses; a function is evaluated once.
+        self.page.wait_for_function("() => window.portalMap && window.portalMap.timings.idle", timeout=60_000)
         return self
 
     def idle_after(self, script: str):
@@ -270,14 +275,82 @@ def test_measuring_a_distance_reads_metres(visit):
     assert not page.page.locator(".identify-popup").count()  # measuring clicks do not identify
 
 
+def _rgb(hex_colour: str) -> str:
+    value = hex_colour.lstrip("#")
+    return "rgb({}, {}, {})".format(*(int(value[i:i + 2], 16) for i in (0, 2, 4)))
+
+
+def _geodesic_area(lonlats: list[list[float]]) -> float:
+    from pyproj import Geod
+
+    area, _perimeter = Geod(ellps="WGS84").polygon_area_perimeter([p[0] for p in lonlats], [p[1] for p in lonlats])
+    return abs(area)
+
+
+def _geodesic_perimeter(lonlats: list[list[float]]) -> float:
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84").polygon_area_perimeter([p[0] for p in lonlats], [p[1] for p in lonlats])[1]
+
+
+def test_a_layer_row_has_its_legend_its_opacity_fades_it_and_an_area_is_measured(visit):
+    page = visit().open(f"#17.5/{LAT}/{LON}")
+    entry = next(e for e in json.loads(page.page.inner_text("#map-config"))["overlays"] if e["slug"] == PARCELS)
+    row = page.page.locator(f"[data-row={PARCELS}]")
+    # The legend is the layer's style: its fill colour and its outline, as the catalog hands them to the page.
+    swatch = row.locator(".legend .swatch-fill")
+    assert swatch.count() == 1
+    colours = swatch.evaluate("(node) => [getComputedStyle(node).backgroundColor, getComputedStyle(node).outlineColor]")
+    paint = entry["style"]["paint"]
+    assert colours == [_rgb(paint["fill-color"]), _rgb(paint["fill-outline-color"])]
+
+    off = page.canvas()
+    page.idle_after(f"document.querySelector('[data-layer={PARCELS}]').click()")
+    shown = page.canvas()
+    assert _changed(off, shown) > 0.15
+    slider = f"[data-opacity={PARCELS}]"
+    page.idle_after(f"""const slider = document.querySelector('{slider}');
+        slider.value = 0; slider.dispatchEvent(new Event('input', {{bubbles: true}}))""")
+    faded = page.canvas()
+    page.save("opacity-zero")
+    assert page.page.is_checked(f"[data-layer={PARCELS}]")  # still on, only transparent
+    assert _changed(off, faded) < 0.01  # drawn at opacity 0: the map as with the layer off
+    page.idle_after(f"""const slider = document.querySelector('{slider}');
+        slider.value = 100; slider.dispatchEvent(new Event('input', {{bubbles: true}}))""")
+    assert _changed(shown, page.canvas()) < 0.01  # and back to full strength
+
+    page.page.click("[data-measure=area]")
+    box = page.page.locator(".map-canvas").bounding_box()
+    corners = [(300, 200), (600, 200), (600, 500), (300, 500)]
+    for dx, dy in corners:
+        page.page.mouse.click(box["x"] + dx, box["y"] + dy)
+    lonlats = page.page.evaluate(f"""() => {json.dumps(corners)}.map(([x, y]) => {{
+        const p = window.portalMap.map.unproject([x, y]); return [p.lng, p.lat]; }})""")
+    readout = page.page.locator("[data-measure-readout]").inner_text()
+    match = re.search(r"([\d.]+) (m²|ha|km²)", readout)
+    assert match, readout
+    square_metres = float(match.group(1)) * {"m²": 1, "ha": 1e4, "km²": 1e6}[match.group(2)]
+    # 300 px a side at zoom 17.5 on 512-px tiles, at this latitude: about 125 m, so some 1.5 ha.
+    assert match.group(2) == "ha" and 1.2e4 < square_metres < 1.9e4, readout
+    assert square_metres == pytest.approx(_geodesic_area(lonlats), rel=0.01), readout
+    # Beside the area, the length of the closed ring drawn: four sides, not the three clicked between.
+    perimeter = float(re.search(r"([\d.]+) m$", readout.strip()).group(1))
+    assert perimeter == pytest.approx(_geodesic_perimeter(lonlats), rel=0.01), readout
+    page.save("measure-area")
+    assert not page.page.locator(".identify-popup").count()  # measuring clicks do not identify
+    assert page.errors == [] and page.foreign() == []
+
+
 def test_export_png_downloads_the_view(visit):
     page = visit().open()
+    page.save("export-view")
     with page.page.expect_download() as download:
         page.page.click("[data-export]")
     path = download.value.path()
     image = Image.open(path)
     assert image.format == "PNG" and image.width > 500
     assert _painted(image.convert("RGB"))[0] > 50
+    download.value.save_as(ARTIFACTS / "export-download.png")  # the file itself, beside the page it came from
 
 
 def test_usable_on_a_phone(visit):

@@ -99,11 +99,12 @@ export class Measure {
 
   value() {
     if (this.points.length < 2) return "";
-    const length = `${this.messages.distance}: ${formatDistance(distance(this.points))}`;
     if (this.kind === "area" && this.points.length >= 3) {
-      return `${this.messages.area}: ${formatArea(area(this.points))} · ${length}`;
+      // The ring drawn is closed, so its length is too: the perimeter, back to the first point.
+      const perimeter = formatDistance(distance([...this.points, this.points[0]]));
+      return `${this.messages.area}: ${formatArea(area(this.points))} · ${this.messages.distance}: ${perimeter}`;
     }
-    return length;
+    return `${this.messages.distance}: ${formatDistance(distance(this.points))}`;
   }
 
   draw() {
