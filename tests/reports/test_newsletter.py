@@ -1,5 +1,6 @@
 """The monthly newsletter: HTML e-mail with its pictures inline and the PDF attached, sent through Django's mail
-backend from an outbox, once per subscribed member; resolved cases are public and redacted."""
+backend from an outbox, once per subscribed member; resolved cases are public (a report kept private is left out)
+and redacted."""
 
 import subprocess
 from datetime import date
@@ -8,9 +9,10 @@ import pytest
 from django.core import mail
 from report_helpers import staff
 
+from incidents.models import Incident
 from portal.accounts.models import OrgUnit
 from reports.models import NewsletterMessage, NewsletterSubscription, ReportFile, ReportRun
-from reports.newsletter import deliver_newsletters
+from reports.newsletter import deliver_newsletters, resolved_cases
 from reports.periods import Period
 from reports.redact import redact_text
 from reports.services import do_build_run, do_request_report
@@ -56,6 +58,25 @@ def test_newsletter_is_mailed_once_to_each_subscribed_member(reports_dir, world,
                                    rerun=True))
     assert NewsletterMessage.objects.count() == 2 and deliver_newsletters() == 0
     assert OrgUnit.objects.filter(newsletter__active=True).count() == 1
+
+
+def test_a_resolved_case_its_reporter_kept_private_is_not_in_the_newsletter(reports_dir, world, incidents,
+                                                                            province_area):
+    run = do_request_report(kind=ReportRun.Kind.NEWSLETTER, area=province_area, period=MONTH, queue=False)
+    # The case the newsletter would show first (the month's latest resolution), its report made non-public.
+    shown_first = resolved_cases(run)[0]["code"]
+    hidden = Incident.objects.get(tracking_code=shown_first)
+    assert hidden.category.public_by_default and hidden.resolved_at is not None
+    Incident.objects.filter(pk=hidden.pk).update(public=False)
+
+    run = do_build_run(run)
+    codes = [case["code"] for case in run.figures["resolved_cases"]]
+    assert codes and shown_first not in codes
+    for fmt in ("html", "email"):
+        assert shown_first not in read_path(ReportFile.objects.get(run=run, format=fmt).path).read_text()
+    pdf = read_path(ReportFile.objects.get(run=run, format="pdf").path)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert codes[0] in text and shown_first not in text
 
 
 def test_redaction_masks_contacts_ids_and_plates():
