@@ -71,6 +71,8 @@ def check_frame(data: bytes, *, name: str = "") -> np.ndarray:
                 raise CameraAnalyticsError("The picture has too many pixels.", code="too_large", field="file")
             rgb = np.asarray(image.convert("RGB"))
             return np.ascontiguousarray(rgb[:, :, ::-1])
+    except Image.DecompressionBombError as exc:  # past Pillow's own cap (2 x 89 Mpx): refused like ours
+        raise CameraAnalyticsError("The picture has too many pixels.", code="too_large", field="file") from exc
     except (UnidentifiedImageError, OSError):
         pass  # not a picture: a clip?
     with tempfile.TemporaryDirectory(prefix="camera-frame-") as tmp:

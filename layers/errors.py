@@ -2,7 +2,8 @@
 
 from portal.errors import PortalError
 
-__all__ = ["LayersError", "UnreadableFile", "BadMapping", "NoCrs", "BadGeometry", "UnknownUnits", "BadRasterOption",
+__all__ = ["LayersError", "UnreadableFile", "ArchiveTooLarge", "SuspiciousArchive",
+           "BadMapping", "NoCrs", "BadGeometry", "UnknownUnits", "BadRasterOption",
            "RasterUnavailable", "ReadOnlyLayer"]
 
 
@@ -14,6 +15,22 @@ class LayersError(PortalError):
 class UnreadableFile(LayersError):
     code = "unreadable_file"
     user_msg = "The file could not be read as vector data."
+
+
+class ArchiveTooLarge(LayersError):
+    """A zip or gzip upload that would unpack past the portal's limit (IMPORT_ARCHIVE_MAX_BYTES)."""
+
+    code = "archive_too_large"
+    http_status = 413
+    user_msg = "The archive would unpack to more than the portal accepts."
+
+
+class SuspiciousArchive(LayersError):
+    """An archive compressed past any real data's ratio (IMPORT_ARCHIVE_MAX_RATIO): a decompression bomb."""
+
+    code = "suspicious_archive"
+    http_status = 422
+    user_msg = "The archive is compressed far more than real data is; it was not unpacked."
 
 
 class BadMapping(LayersError):

@@ -1,6 +1,8 @@
 """Reading a vector file in batches through GDAL (pyogrio + Arrow), so memory stays flat."""
 
+import gzip
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,9 +14,9 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from layers.errors import BadMapping, UnreadableFile
+from layers.errors import ArchiveTooLarge, BadMapping, SuspiciousArchive, UnreadableFile
 
-__all__ = ["SourceInfo", "Batch", "gdal_path", "inspect", "batches", "check_zip"]
+__all__ = ["SourceInfo", "Batch", "ArchiveLimits", "gdal_path", "inspect", "batches", "check_zip", "check_gzip"]
 
 BATCH_SIZE = 20_000
 
@@ -72,21 +74,68 @@ def _geometries(wkb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         return shapely.from_wkb(wkb, on_invalid="fix"), None
 
 
-def check_zip(path: Path) -> None:
-    """Refuse archives whose members would escape a folder if unpacked (../, absolute paths)."""
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """How far an uploaded archive may unpack (IMPORT_ARCHIVE_MAX_BYTES, IMPORT_ARCHIVE_MAX_RATIO)."""
+
+    max_bytes: int = 8 * 2**30
+    max_ratio: int = 500
+    # Below this much unpacked, any ratio is harmless (a small padded DBF reaches hundreds to one).
+    ratio_floor: int = 100 * 2**20
+
+    @classmethod
+    def from_settings(cls) -> "ArchiveLimits":
+        from django.conf import settings
+
+        return cls(max_bytes=getattr(settings, "IMPORT_ARCHIVE_MAX_BYTES", cls.max_bytes),
+                   max_ratio=getattr(settings, "IMPORT_ARCHIVE_MAX_RATIO", cls.max_ratio))
+
+    def check(self, name: str, unpacked: int, packed: int) -> None:
+        if unpacked > self.max_bytes:
+            raise ArchiveTooLarge(f"{name} unpacks to more than the limit of {self.max_bytes / 2**20:.0f} MiB; "
+                                  "nothing was imported")
+        if unpacked > self.ratio_floor and unpacked > self.max_ratio * max(packed, 1):
+            raise SuspiciousArchive(f"{name} would unpack to {unpacked / 2**20:.0f} MiB from "
+                                    f"{packed / 2**20:.1f} MiB, more than {self.max_ratio}:1; nothing was imported")
+
+
+def check_zip(path: Path, limits: ArchiveLimits | None = None) -> None:
+    """Refuse archives whose members would escape a folder if unpacked (../, absolute paths), or that would
+    unpack past the limits. Sizes come from the central directory, read without inflating anything."""
+    limits = limits or ArchiveLimits()
     try:
         with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                parts = Path(name).parts
-                if name.startswith(("/", "\\")) or ".." in parts or ":" in name:
-                    raise UnreadableFile(f"the archive holds an unsafe path {name!r}; nothing was imported")
+            members = archive.infolist()
     except zipfile.BadZipFile as exc:
         raise UnreadableFile(f"{path.name} is not a valid zip archive") from exc
+    for member in members:
+        parts = Path(member.filename).parts
+        if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in member.filename:
+            raise UnreadableFile(f"the archive holds an unsafe path {member.filename!r}; nothing was imported")
+    limits.check(path.name, sum(member.file_size for member in members), path.stat().st_size)
 
 
-def inspect(path: str | Path, layer: str | None = None) -> SourceInfo:
-    if str(path).endswith(".zip") and Path(path).exists():
-        check_zip(Path(path))
+def check_gzip(path: Path, limits: ArchiveLimits | None = None) -> None:
+    """Refuse a gzip file that would unpack past the limits. Its header keeps the size modulo 4 GiB only, so the
+    stream is inflated and counted, stopping as soon as a limit is passed (no byte of it is kept)."""
+    limits = limits or ArchiveLimits()
+    packed = path.stat().st_size
+    stop = min(limits.max_bytes, max(limits.ratio_floor, limits.max_ratio * packed)) + 1
+    unpacked = 0
+    try:
+        with gzip.open(path, "rb") as stream:
+            while unpacked < stop and (chunk := stream.read(2**20)):
+                unpacked += len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise UnreadableFile(f"{path.name} is not a valid gzip file") from exc
+    limits.check(path.name, unpacked, packed)
+
+
+def inspect(path: str | Path, layer: str | None = None, *, limits: ArchiveLimits | None = None) -> SourceInfo:
+    local = Path(str(path))
+    if local.suffix in (".zip", ".gz") and local.exists():
+        limits = limits or ArchiveLimits.from_settings()
+        (check_zip if local.suffix == ".zip" else check_gzip)(local, limits)
     source = gdal_path(path)
     options = _open_options(source)
     try:
