@@ -62,7 +62,7 @@ def test_typing_a_sheet_and_parcel_shows_its_zones_and_nothing_leaves_the_portal
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     try:
         page.goto(f"{portal_server}/planning/")
-        page.wait_for_function("window.planningLookup && window.planningLookup.portal.map.loaded()",
+        page.wait_for_function("() => window.planningLookup && window.planningLookup.portal.map.loaded()",
                                timeout=60_000)
         form = page.locator("[data-by-number]")
         form.locator("input[name=commune]").fill(commune_code)
@@ -73,7 +73,7 @@ def test_typing_a_sheet_and_parcel_shows_its_zones_and_nothing_leaves_the_portal
         card.wait_for(timeout=30_000)
         assert decision in card.inner_text()
         assert page.evaluate("window.planningLookup.state.answer.parcel.id") == parcel.pk
-        page.wait_for_function("window.planningLookup.portal.map.queryRenderedFeatures("
+        page.wait_for_function("() => window.planningLookup.portal.map.queryRenderedFeatures("
                                "{layers: ['planning-parcel-line']}).length > 0", timeout=30_000)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "lookup.png"))
@@ -90,7 +90,7 @@ def test_typing_a_sheet_and_parcel_shows_its_zones_and_nothing_leaves_the_portal
         assert "99999" in page.locator("[role=alert]").inner_text()
 
         page.mouse.click(900, 400)  # a click on the map looks up whatever is there
-        page.wait_for_function("document.querySelector('[data-result]').textContent.length > 0")
+        page.wait_for_function("() => document.querySelector('[data-result]').textContent.length > 0")
     finally:
         page.close()
     portal = urlsplit(portal_server).netloc
@@ -98,6 +98,50 @@ def test_typing_a_sheet_and_parcel_shows_its_zones_and_nothing_leaves_the_portal
                and urlsplit(url).netloc != portal]
     assert foreign == []
     assert not [e for e in errors if "404" not in e and "Failed to load resource" not in e], errors
+
+
+@pytest.mark.browser
+def test_clicking_a_parcel_on_the_map_answers_that_parcel_and_its_land_use(browser, portal_server, planning_demo,
+                                                                            django_db_blocker):
+    with django_db_blocker.unblock():
+        parcel, zone = _known_parcel(planning_demo)
+        use = parcel.land_use_code
+        planned = zone.land_use_code
+    assert use is not None, "the demo's parcels carry their current land use"
+    page = browser.new_page(viewport={"width": 1280, "height": 850}, locale="vi-VN")
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    try:
+        page.goto(f"{portal_server}/planning/")
+        page.wait_for_function("() => window.planningLookup && window.planningLookup.portal.map.loaded()",
+                               timeout=60_000)
+        # Centred on a point inside the parcel, then clicked where the map draws that point.
+        point = page.evaluate(f"""() => new Promise((resolve) => {{
+            const map = window.planningLookup.portal.map;
+            map.once("idle", () => {{ const p = map.project([{parcel.inside.x}, {parcel.inside.y}]);
+                                      resolve([p.x, p.y]); }});
+            map.jumpTo({{center: [{parcel.inside.x}, {parcel.inside.y}], zoom: 18}});
+            map.triggerRepaint();
+        }})""")
+        box = page.locator("[data-map] .maplibregl-canvas").bounding_box()
+        page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+        page.wait_for_function(f"() => window.planningLookup.state.answer?.parcel.id === {parcel.pk}", timeout=30_000)
+        result = page.locator("[data-result]")
+        heading = result.locator("h2").inner_text()
+        assert heading.endswith(f"{parcel.sheet_no}/{parcel.parcel_no}"), heading
+        text = result.inner_text()
+        assert f"{use.code} – {use.name_vi}" in text  # the current land use, by its name
+        if planned is not None:
+            card = result.locator(f"[data-zone='{zone.zone_code}']").inner_text()
+            assert f"{planned.code} – {planned.name_vi}" in card  # and the planned one, in its zone's card
+        page.wait_for_function("() => window.planningLookup.portal.map.queryRenderedFeatures("
+                               "{layers: ['planning-parcel-line']}).length > 0", timeout=30_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "lookup-by-click.png"))
+    finally:
+        page.close()
+    assert errors == []
 
 
 @pytest.mark.browser
@@ -123,7 +167,7 @@ def test_a_planner_draws_a_polygon_and_gets_its_parcels_on_the_map(browser, port
         page.fill("input[name=username]", "plantest-browser-planner")
         page.fill("input[name=password]", "a-long-test-password")
         page.click("button[type=submit]")
-        page.wait_for_function("window.plannerQueries && window.plannerQueries.portal.map.loaded()",
+        page.wait_for_function("() => window.plannerQueries && window.plannerQueries.portal.map.loaded()",
                                timeout=60_000)
         page.select_option("[data-query]", "plan-vs-current")
         page.click("[data-query-form] button[type=submit]")
@@ -142,11 +186,11 @@ def test_a_planner_draws_a_polygon_and_gets_its_parcels_on_the_map(browser, port
         page.mouse.dblclick(cx - 120, cy + 120)
         assert page.evaluate("window.plannerQueries.drawing.polygon.coordinates[0].length") == 5  # 4 corners
         page.click("[data-query-form] button[type=submit]")
-        page.wait_for_function("document.querySelector('[data-result-count]')"
+        page.wait_for_function("() => document.querySelector('[data-result-count]')"
                                " && Number(document.querySelector('[data-result-count]').dataset.resultCount) > 0",
                                timeout=60_000)
         assert parcel.ext_id in page.locator("[data-result-table]").inner_text()
-        page.wait_for_function("window.plannerQueries.portal.map.queryRenderedFeatures("
+        page.wait_for_function("() => window.plannerQueries.portal.map.queryRenderedFeatures("
                                "{layers: ['query-fill']}).length > 0", timeout=30_000)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "queries.png"))
