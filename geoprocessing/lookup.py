@@ -1,7 +1,8 @@
 """The citizen's planning lookup: find a parcel (by a point or by its numbers) and say what the plan holds for it.
 
 Every figure of the answer names where it comes from: zones carry their decision (number, date, scale),
-networks and canals their layer. The plan is read "as of" a day: only zones whose decision was in force then.
+networks and canals their layer, corridor widths the regulation or setting they come from. The plan is read
+"as of" a day: only zones whose decision was in force then.
 """
 
 from __future__ import annotations
