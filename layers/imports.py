@@ -2,11 +2,13 @@
 
 import shutil
 import uuid
+import zlib
 from collections.abc import Callable
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from .errors import LayersError, ReadOnlyLayer
@@ -16,16 +18,23 @@ from .importing.source import SourceInfo, inspect
 from .models import ImportJob, Layer
 from .registry import get_kind
 
-__all__ = ["UploadTooLarge", "store_upload", "check_import", "do_create_import", "do_queue_import", "run_import_job",
-           "options_of", "do_close_stalled_imports", "STALLED_ERROR"]
+__all__ = ["UploadTooLarge", "ImportRunning", "store_upload", "check_import", "do_create_import", "do_queue_import",
+           "run_import_job", "options_of", "do_close_stalled_imports", "max_attempts", "STALLED_ERROR"]
 
-STALLED_ERROR = ("The worker running this import stopped (its database session is gone), so nothing of the file "
-                 "was stored and the layer is as it was. Start the import again.")
+STALLED_ERROR = ("The import was started several times and its worker stopped each time (killed, out of memory, "
+                 "its machine gone), so nothing of the file was stored and the layer is as it was.")
+_LOCK_SPACE = zlib.crc32(b"layers.import") - 2**31  # the first key of the job's advisory lock (an int4)
 
 
 class UploadTooLarge(LayersError):
     code = "upload_too_large"
     http_status = 413
+
+
+class ImportRunning(LayersError):
+    code = "import_running"
+    http_status = 409
+    user_msg = "This import is running on another worker."
 
 
 def _upload_dir() -> Path:
@@ -90,11 +99,59 @@ def _send(job: ImportJob, task) -> None:
     ImportJob.objects.filter(pk=job.pk).update(task_id=result.id)
 
 
-def run_import_job(job: ImportJob, progress: Callable[[int, int], None] | None = None) -> ImportJob:
-    """The body of the Celery task (and of the command): run, then record the outcome on the job."""
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+def max_attempts() -> int:
+    return int(getattr(settings, "IMPORT_MAX_ATTEMPTS", 3))
+
+
+@contextmanager
+def _claimed(job_id: int):
+    """True while this session holds the job: a second delivery of the same job (the broker's redelivery of a
+    message whose worker it thought gone, the reaper's re-queue) finds it held and leaves it to the first.
+    A session lock, so PostgreSQL lets go the moment a killed worker's connection drops."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, job_id])
+        held = cursor.fetchone()[0]
     try:
-        report = import_file(job.layer, Path(job.file_path), options_of(job), progress=progress)
+        yield held
+    finally:
+        if held:
+            with suppress(DatabaseError), connection.cursor() as cursor:  # a broken session has let go already
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, job_id])
+
+
+def run_import_job(job: ImportJob, progress: Callable[[int, int], None] | None = None, *,
+                   task_id: str = "") -> ImportJob:
+    """The body of the Celery task (and of the command): run, then record the outcome on the job.
+
+    The import and the job's success are committed together, so whatever stops a worker part-way, the job
+    can be run again from an unchanged layer. A job already finished is left as it is; one that another
+    session holds raises ImportRunning."""
+    with _claimed(job.pk) as held:
+        if not held:
+            raise ImportRunning()
+        job.refresh_from_db()
+        if job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED):
+            return job
+        attempt = job.attempts + 1
+        if attempt > max_attempts():
+            ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=STALLED_ERROR,
+                                                       finished_at=timezone.now())
+            job.refresh_from_db()
+            return job
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, attempts=attempt,
+                                                   **({"task_id": task_id} if task_id else {}))
+        _run(job, progress)
+    job.refresh_from_db()
+    return job
+
+
+def _run(job: ImportJob, progress: Callable[[int, int], None] | None) -> None:
+    try:
+        with transaction.atomic():
+            report = import_file(job.layer, Path(job.file_path), options_of(job), progress=progress)
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.SUCCEEDED, report=report.as_dict(), done=report.features_read,
+                total=report.features_read, finished_at=timezone.now())
     except LayersError as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=exc.user_msg,
                                                    finished_at=timezone.now())
@@ -105,24 +162,24 @@ def run_import_job(job: ImportJob, progress: Callable[[int, int], None] | None =
             error="The import failed on the server; the layer is as it was. The administrators have the details.")
         raise
     else:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.SUCCEEDED, report=report.as_dict(), done=report.features_read,
-            total=report.features_read, finished_at=timezone.now())
         shutil.rmtree(Path(job.file_path).parent, ignore_errors=True)
-    job.refresh_from_db()
-    return job
 
 
 def do_close_stalled_imports(*, now: float | None = None) -> int:
-    """Mark failed the running imports whose worker is gone: silent for IMPORT_STALLED_SECONDS and its
-    database session closed, so PostgreSQL has rolled the import back. A slow worker keeps its session."""
+    """Queue again the running imports whose worker is gone (silent for IMPORT_STALLED_SECONDS and its database
+    session closed, so PostgreSQL has rolled the import back); after max_attempts() they are marked failed.
+    A slow worker keeps its session. Returns how many were queued again or closed.
+
+    The broker delivers such a job again too, once its message has gone unacknowledged for the visibility
+    timeout; whichever delivery comes first runs it, and the other finds it running or finished."""
     import time
 
     from celery.result import AsyncResult
-    from django.db import connection
+
+    from .tasks import run_import
 
     now = time.time() if now is None else now
-    closed = 0
+    handled = 0
     for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING).exclude(task_id=""):
         info = AsyncResult(job.task_id).info
         silent = now - info.get("at", now) if isinstance(info, dict) else 0
@@ -131,8 +188,13 @@ def do_close_stalled_imports(*, now: float | None = None) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = %s)", [info["pid"]])
             alive = cursor.fetchone()[0]
-        if not alive:
-            closed += ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
-                status=ImportJob.Status.FAILED, error=STALLED_ERROR, finished_at=timezone.now(),
-                done=info.get("done", 0))
-    return closed
+        if alive:
+            continue
+        running = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, task_id=job.task_id)
+        if job.attempts >= max_attempts():
+            handled += running.update(status=ImportJob.Status.FAILED, error=STALLED_ERROR,
+                                      finished_at=timezone.now(), done=info.get("done", 0))
+        elif running.update(status=ImportJob.Status.QUEUED):
+            handled += 1
+            _send(job, run_import)
+    return handled

@@ -3,15 +3,20 @@
 import time
 
 from celery import shared_task
+from celery.exceptions import Ignore
 from django.db import connection
 
-from .imports import do_close_stalled_imports, run_import_job
+from .imports import ImportRunning, do_close_stalled_imports, run_import_job
 from .models import ImportJob
 
 
-@shared_task(bind=True, name="layers.import")
+@shared_task(bind=True, name="layers.import", acks_late=True, reject_on_worker_lost=True)
 def run_import(self, job_id: int) -> dict:
-    job = ImportJob.objects.select_related("layer").get(pk=job_id)
+    """Acknowledged when it ends: a worker that dies part-way (killed, out of memory, its machine gone) leaves the
+    message to be delivered again, and the import, one transaction, starts over on an unchanged layer."""
+    job = ImportJob.objects.select_related("layer").filter(pk=job_id).first()
+    if job is None:
+        return {"status": "missing", "error": ""}  # the layer was deleted meanwhile
     last = [0.0]
     # The session the import runs in: once it is gone, PostgreSQL has rolled the import back (see the reaper).
     with connection.cursor() as cursor:
@@ -25,7 +30,12 @@ def run_import(self, job_id: int) -> dict:
             # Progress goes to the result backend (Redis): the job row is inside the import's transaction.
             self.update_state(state="PROGRESS", meta={"done": done, "total": total, "at": time.time(), "pid": pid})
 
-    job = run_import_job(job, progress)
+    try:
+        job = run_import_job(job, progress, task_id=self.request.id or "")
+    except ImportRunning:
+        # A second delivery of a job another worker is running: acknowledged without a result, which would
+        # overwrite the progress (and the session id the reaper looks for) that the running one reports.
+        raise Ignore() from None
     return {"status": job.status, "error": job.error}
 
 

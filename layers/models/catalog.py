@@ -147,6 +147,8 @@ class ImportJob(models.Model):
     report = models.JSONField(default=dict)
     error = models.TextField(blank=True, default="")
     task_id = models.CharField(max_length=64, blank=True, default="")
+    # Deliveries begun, counted before each starts: a file that kills its worker every time is not tried forever.
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

@@ -32,3 +32,10 @@ _media_run = os.environ.get("TEST_DB_NAME", "test")
 os.environ.setdefault("INCIDENT_MEDIA_DIR", str(BASE_DIR / ".data" / f"test-media-{_media_run}"))
 INCIDENT_MEDIA_DIR = Path(os.environ["INCIDENT_MEDIA_DIR"])
 INCIDENT_MEDIA_RETRY_BASE_S = 0.2  # retries of failed media processing come at once in tests
+
+# A worker killed part-way leaves its late-acknowledged task (imports, video runs, media) unacknowledged, and the
+# broker delivers it again once the visibility timeout has passed (an hour by default). Tests that kill a worker
+# start the next one with a short timeout, looked at every second.
+if os.environ.get("CELERY_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ["CELERY_VISIBILITY_TIMEOUT"]),
+                                       "unacked_restore_interval": 1, "unacked_restore_throttle": 1}

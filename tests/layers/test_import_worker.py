@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import geopandas as gpd
 import numpy as np
@@ -74,24 +75,38 @@ def test_upload_through_the_api_is_imported_by_the_worker(committed, celery_work
     assert ImportJob.objects.get(pk=job_id).task_id
 
 
-def test_a_worker_killed_mid_import_leaves_the_previous_version(committed, tmp_path):
+def _worker(queue: str, **env: str) -> subprocess.Popen:
+    """A Celery worker of its own on `queue`, in a process group of its own (killed whole, as a machine dies)."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings.test", CELERY_QUEUE=queue,
+               DATABASE_URL=_database_url(), **env)
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-Q", queue,
+                             "--loglevel=WARNING", "--hostname", f"{queue}-{uuid.uuid4().hex[:6]}@%h"],
+                            cwd=ROOT, env=env, start_new_session=True)
+
+
+def _kill(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGKILL)  # no chance to clean up, as when a machine dies
+        worker.wait(timeout=10)
+
+
+@pytest.mark.faults
+def test_a_worker_killed_mid_import_leaves_the_previous_version_and_the_job_is_delivered_again(committed, tmp_path):
     layer = _layer(committed, "killed-parcels")
     from layers.importing import import_file
 
     import_file(layer, _parcels(tmp_path / "first.gpkg", 3))
     layer.refresh_from_db()
     version = layer.version
-    big = _parcels(tmp_path / "big.gpkg", 300_000, seed=2)
+    big = _parcels(tmp_path / "big.gpkg", 120_000, seed=2)
     with big.open("rb") as handle:
         stored = store_upload(big.name, iter(lambda: handle.read(2**20), b""), big.stat().st_size)
     job = do_create_import(layer=layer, path=stored, file_name=big.name, options=ImportOptions())
     queue = f"kill-{os.getpid()}"
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings.test", CELERY_QUEUE=queue,
-               DATABASE_URL=_database_url())
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-Q", queue,
-                               "--loglevel=WARNING"], cwd=ROOT, env=env, start_new_session=True)
+    worker = _worker(queue)
     try:
         result = run_import.apply_async((job.pk,), queue=queue)
+        ImportJob.objects.filter(pk=job.pk).update(task_id=result.id)  # as _send() records it when it queues the job
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             meta = result.backend.get_task_meta(result.id)  # one read: state and progress together
@@ -102,11 +117,9 @@ def test_a_worker_killed_mid_import_leaves_the_previous_version(committed, tmp_p
             time.sleep(0.02)
         else:
             pytest.fail(f"the import never reported progress part-way: {result.state} {result.info}")
-        os.killpg(worker.pid, signal.SIGKILL)  # no chance to clean up, as when a machine dies
-        worker.wait(timeout=10)
+        _kill(worker)  # mid-COPY: the rows are streaming into the fresh partition
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+        _kill(worker)
     _wait_for_the_killed_session_to_end()
     layer.refresh_from_db()
     assert layer.version == version
@@ -115,24 +128,38 @@ def test_a_worker_killed_mid_import_leaves_the_previous_version(committed, tmp_p
     from layers.imports_api import _job_out
 
     job.refresh_from_db()
-    job.task_id = result.id  # as _send() records it when it queues the job
-    ImportJob.objects.filter(pk=job.pk).update(task_id=result.id)
+    assert (job.status, job.attempts) == (ImportJob.Status.RUNNING, 1)
     assert _job_out(job)["status"] == "running" and not _job_out(job)["stalled"]
     from django.test import override_settings
 
     with override_settings(IMPORT_STALLED_SECONDS=-1):
         assert _job_out(job)["stalled"]  # the import page can tell the steward the worker is gone
-    # The reaper closes it: silent long enough, and the session it reported is gone.
-    from layers.imports import STALLED_ERROR, do_close_stalled_imports
 
-    assert do_close_stalled_imports() == 0  # not silent for IMPORT_STALLED_SECONDS yet
-    assert do_close_stalled_imports(now=time.time() + settings.IMPORT_STALLED_SECONDS + 1) == 1
-    job.refresh_from_db()
-    assert (job.status, job.error) == (ImportJob.Status.FAILED, STALLED_ERROR) and job.finished_at
-    # No lock or half-written state is left behind: the next import goes through.
-    from layers.importing import import_file as again
+    # The message was never acknowledged: a new worker gets it again from the broker (after the visibility
+    # timeout, short here) and runs the whole import from the unchanged layer.
+    started = time.monotonic()
+    again = _worker(queue, CELERY_VISIBILITY_TIMEOUT="3")
+    try:
+        while time.monotonic() - started < 60:
+            job.refresh_from_db()
+            if job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED):
+                break
+            time.sleep(0.3)
+    finally:
+        again.terminate()  # a warm shutdown: what it holds unacknowledged goes back to the queue
+        again.wait(timeout=30)
+    assert (job.status, job.error, job.attempts) == (ImportJob.Status.SUCCEEDED, "", 2), job.error
+    assert job.report["imported"] == 120_000 and job.done == job.total == 120_000
+    layer.refresh_from_db()
+    assert layer.version == version + 1  # imported once, not once per delivery
+    assert LandParcel.objects.filter(layer=layer).count() == 120_000
+    # The reaper finds nothing left to do, and a late delivery of the same message changes nothing.
+    from layers.imports import do_close_stalled_imports
 
-    assert again(layer, _parcels(tmp_path / "after.gpkg", 4, seed=3)).imported == 4
+    assert do_close_stalled_imports(now=time.time() + settings.IMPORT_STALLED_SECONDS + 1) == 0
+    assert run_import.apply(args=(job.pk,)).get() == {"status": "succeeded", "error": ""}
+    layer.refresh_from_db()
+    assert layer.version == version + 1 and LandParcel.objects.filter(layer=layer).count() == 120_000
 
 
 def _wait_for_the_killed_session_to_end() -> None:
@@ -158,13 +185,13 @@ def _database_url() -> str:
     return f"postgres://{cfg['USER']}{password}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
 
 
-def test_a_silent_import_whose_session_lives_is_not_closed(committed, tmp_path):
-    """A worker busy in one long statement reports nothing for a while, but its session shows it is alive."""
-    import uuid
-
+def test_a_silent_import_whose_session_lives_is_left_and_one_whose_session_is_gone_is_queued_again(committed,
+                                                                                                    tmp_path):
+    """A worker busy in one long statement reports nothing for a while, but its session shows it is alive; once
+    the session is gone the job is queued again, until it has been tried max_attempts() times."""
     from django.db import connection
 
-    from layers.imports import do_close_stalled_imports
+    from layers.imports import STALLED_ERROR, do_close_stalled_imports, max_attempts
     from portal.celery import app
 
     layer = _layer(committed, "slow-parcels")
@@ -180,4 +207,10 @@ def test_a_silent_import_whose_session_lives_is_not_closed(committed, tmp_path):
     assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.RUNNING
     app.backend.store_result(task_id, {"done": 1, "total": 3, "at": 0, "pid": 2**31 - 1}, "PROGRESS")
     assert do_close_stalled_imports(now=time.time()) == 1
-    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.FAILED
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.QUEUED and job.task_id not in ("", task_id)  # sent again, a new task
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, task_id=task_id,
+                                               attempts=max_attempts())
+    assert do_close_stalled_imports(now=time.time()) == 1
+    job.refresh_from_db()
+    assert (job.status, job.error) == (ImportJob.Status.FAILED, STALLED_ERROR) and job.finished_at
