@@ -4,6 +4,7 @@ downloadable anonymously; a format not offered is a 400 with the reason."""
 
 import hashlib
 import json
+import re
 
 import pyogrio
 import pytest
@@ -129,3 +130,9 @@ def test_catalog_dcat_and_ckan_describe_the_public_layers(layers):
 
     page = client.get("/opendata/").content.decode()
     assert "od-thua-dat" in page and "ODbL" in page and "CC BY 4.0" in page and "PROVENANCE.md" in page
+    # Each dataset's entry on the catalog page: title, description, last update and feature count.
+    entry = re.search(r'<article class="dataset" data-dataset="od-thua-dat">(.*?)</article>', page, re.S).group(1)
+    assert re.search(r"<h2><a [^>]*>Thửa đất od-thua-dat</a></h2>", entry)
+    assert '<p class="description">Thửa đất mẫu / sample parcels</p>' in entry
+    assert re.search(rf"<dd>\w+ · {detail['modified'][:10]}</dd>", entry)
+    assert "<dd data-count>37</dd>" in entry
