@@ -17,6 +17,7 @@ from pmtiles.writer import Writer
 from layers.models import AdminUnit, Layer
 from layers.registry import UnknownKind, get_kind
 from layers.tiles.tile_sql import TileLayer, tile_statement
+from layers.tiles.tilejson import vector_layer
 
 from .downloads import cache_dir
 from .errors import BadBundle, BundleTooLarge
@@ -27,6 +28,7 @@ BUNDLE_FORMATS = ("pmtiles", "mbtiles")
 MAX_TILES = 4000
 MAX_ZOOM = 16
 FEATURE_CAP = 20_000
+_LAYOUT = 2  # what a bundle file holds; bumped when that changes, so bundles kept from before are built again
 
 
 def bundle_layers() -> list[Layer]:
@@ -79,7 +81,8 @@ def check_bundle(*, area: str | None, min_zoom: int, max_zoom: int, fmt: str):
 
 def _key(unit, layers, min_zoom, max_zoom, fmt) -> str:
     versions = "+".join(f"{layer.pk}.{layer.version}" for layer in layers)
-    return hashlib.sha256(f"{unit.pk}:{min_zoom}-{max_zoom}:{versions}:{fmt}".encode()).hexdigest()[:20]
+    key = f"{unit.pk}:{min_zoom}-{max_zoom}:{versions}:{fmt}:{_LAYOUT}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def build_bundle(unit, bounds, *, min_zoom: int, max_zoom: int, fmt: str) -> tuple[Path, dict]:
@@ -92,6 +95,8 @@ def build_bundle(unit, bounds, *, min_zoom: int, max_zoom: int, fmt: str) -> tup
             "attribution": "; ".join(sorted({layer.attribution for layer in layers if layer.attribution}))}
     if target.exists():
         return target, info
+    # Readers (GDAL, MapLibre) learn a layer's attributes from these; without them they show bare geometries.
+    vector_layers = [vector_layer(layer) for layer in layers]
     target.parent.mkdir(parents=True, exist_ok=True)
     tiles = []
     with transaction.atomic(), connection.cursor() as cursor:
@@ -108,18 +113,18 @@ def build_bundle(unit, bounds, *, min_zoom: int, max_zoom: int, fmt: str) -> tup
     if not tiles:
         raise BadBundle(f"No public data over {unit.name} at zooms {min_zoom}–{max_zoom}.", field="area")
     partial = target.with_name(target.name + ".part")
-    (_write_pmtiles if fmt == "pmtiles" else _write_mbtiles)(partial, tiles, info)
+    (_write_pmtiles if fmt == "pmtiles" else _write_mbtiles)(partial, tiles, info, vector_layers)
     partial.replace(target)
     info["tiles"] = len(tiles)
     return target, info
 
 
-def _metadata(info: dict) -> dict:
+def _metadata(info: dict, vector_layers: list[dict]) -> dict:
     return {"name": f"Cổng GIS – {info['area']}", "format": "pbf", "attribution": info["attribution"],
-            "vector_layers": [{"id": slug, "fields": {}} for slug in info["layers"]]}
+            "vector_layers": vector_layers}
 
 
-def _write_pmtiles(path: Path, tiles, info: dict) -> None:
+def _write_pmtiles(path: Path, tiles, info: dict, vector_layers: list[dict]) -> None:
     w, s, e, n = info["bounds"]
     with path.open("wb") as out:
         writer = Writer(out)
@@ -129,10 +134,11 @@ def _write_pmtiles(path: Path, tiles, info: dict) -> None:
             "tile_type": TileType.MVT, "tile_compression": Compression.GZIP, "min_zoom": info["min_zoom"],
             "max_zoom": info["max_zoom"], "min_lon_e7": int(w * 1e7), "min_lat_e7": int(s * 1e7),
             "max_lon_e7": int(e * 1e7), "max_lat_e7": int(n * 1e7), "center_zoom": info["min_zoom"],
-            "center_lon_e7": int((w + e) / 2 * 1e7), "center_lat_e7": int((s + n) / 2 * 1e7)}, _metadata(info))
+            "center_lon_e7": int((w + e) / 2 * 1e7), "center_lat_e7": int((s + n) / 2 * 1e7)},
+            _metadata(info, vector_layers))
 
 
-def _write_mbtiles(path: Path, tiles, info: dict) -> None:
+def _write_mbtiles(path: Path, tiles, info: dict, vector_layers: list[dict]) -> None:
     db = sqlite3.connect(path)
     try:
         db.executescript("CREATE TABLE metadata (name text, value text);"
@@ -143,7 +149,7 @@ def _write_mbtiles(path: Path, tiles, info: dict) -> None:
         meta = {"name": f"Cổng GIS – {info['area']}", "format": "pbf", "bounds": f"{w},{s},{e},{n}",
                 "center": f"{(w + e) / 2},{(s + n) / 2},{info['min_zoom']}", "minzoom": str(info["min_zoom"]),
                 "maxzoom": str(info["max_zoom"]), "attribution": info["attribution"], "type": "overlay",
-                "json": json.dumps({"vector_layers": _metadata(info)["vector_layers"]})}
+                "json": json.dumps({"vector_layers": vector_layers})}
         db.executemany("INSERT INTO metadata VALUES (?, ?)", list(meta.items()))
         # MBTiles rows count from the south (TMS).
         db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)",

@@ -5,7 +5,7 @@ from django.contrib.gis.db.models import Extent
 from layers.models import Layer
 from layers.registry import get_kind
 
-__all__ = ["tilejson"]
+__all__ = ["tilejson", "vector_layer"]
 
 _FIELD_TYPES = {str: "String", int: "Number", float: "Number", bool: "Boolean"}
 
@@ -16,6 +16,13 @@ def _bounds(layers: list[Layer]) -> list[float]:
     if not boxes:
         return [-180.0, -85.0511, 180.0, 85.0511]
     return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
+def vector_layer(layer: Layer) -> dict:
+    """A layer's entry in `vector_layers` (TileJSON, PMTiles and MBTiles metadata): the fields its tiles carry."""
+    kind = get_kind(layer.kind)
+    return {"id": layer.slug, "description": layer.title_en, "minzoom": layer.min_zoom, "maxzoom": layer.max_zoom,
+            "fields": {name: _FIELD_TYPES[kind.column(name).type] for name in kind.tile_columns}}
 
 
 def tilejson(request, layers: list[Layer]) -> dict:
@@ -37,12 +44,5 @@ def tilejson(request, layers: list[Layer]) -> dict:
         "bounds": bounds,
         "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, max(minzoom, min(14, maxzoom))],
         "attribution": " · ".join(sorted({layer.attribution for layer in layers if layer.attribution})),
-        "vector_layers": [{
-            "id": layer.slug,
-            "description": layer.title_en,
-            "minzoom": layer.min_zoom,
-            "maxzoom": layer.max_zoom,
-            "fields": {name: _FIELD_TYPES[get_kind(layer.kind).column(name).type]
-                       for name in get_kind(layer.kind).tile_columns},
-        } for layer in layers],
+        "vector_layers": [vector_layer(layer) for layer in layers],
     }

@@ -1,20 +1,22 @@
 """Open incident statistics (per commune and week, counts only, public categories only) and offline bundles
-(PMTiles that GDAL opens, MBTiles with the same tiles)."""
+(PMTiles that GDAL opens, MBTiles with the same tiles) of the basemap and the public layers, never a private one."""
 
 import csv
 import io
+import json
 import sqlite3
 from datetime import datetime, time, timedelta
 
 import pyogrio
 import pytest
+from django.contrib.gis.geos import LineString
 from django.test import Client
 from django.utils import timezone
-from opendata_helpers import parcel_layer
+from opendata_helpers import parcel_layer, pipe_layer
 
 from fixtures.report_incidents import HistorySpec, generate_history
 from incidents.models import Category, Incident
-from layers.models import AdminUnit
+from layers.models import AdminUnit, BasemapRoad, Layer
 
 pytestmark = pytest.mark.django_db
 
@@ -49,26 +51,47 @@ def test_incident_statistics_are_counts_per_commune_and_week_without_personal_da
 
 
 @pytest.mark.parametrize("fmt", ["pmtiles", "mbtiles"])
+def _basemap_roads(slug: str) -> Layer:
+    layer = Layer.objects.create(slug=slug, kind="basemap_road", title_vi="Nền: đường (thử)",
+                                 title_en="Basemap: roads (test)", theme="basemap", visibility="public", min_zoom=10,
+                                 attribution="© OpenStreetMap contributors (ODbL)", licence="ODbL-1.0")
+    BasemapRoad.objects.bulk_create([
+        BasemapRoad(layer=layer, ext_id="r1", name="Đường Thống Nhất", highway="primary",
+                    geom=LineString((108.988, 11.5605), (108.996, 11.5615), srid=4326)),
+        BasemapRoad(layer=layer, ext_id="r2", name="Đường 16 Tháng 4", highway="secondary",
+                    geom=LineString((108.991, 11.557), (108.993, 11.565), srid=4326))])
+    return layer
+
+
+@pytest.mark.parametrize("fmt", ["pmtiles", "mbtiles"])
 def test_offline_bundle_of_an_area(admin_units, fmt, tmp_path):
     parcel_layer("od-bundle-thua", count=30)
+    _basemap_roads("od-bundle-nen-duong")
+    pipe_layer("od-bundle-ong-noi-bo", count=5)  # internal, over the same streets: never in a bundle
     ward = AdminUnit.objects.filter(level="commune", geom__contains="SRID=4326;POINT(108.992 11.561)").first()
     assert ward is not None
     response = Client().get(f"/api/opendata/bundle?area={ward.code}&min_zoom=12&max_zoom=16&format={fmt}")
     assert response.status_code == 200, response.content[:300]
     path = tmp_path / f"bundle.{fmt}"
     path.write_bytes(b"".join(response.streaming_content))
-    assert "od-bundle-thua" in response["X-Bundle-Layers"]
+    listed = response["X-Bundle-Layers"]
+    assert "od-bundle-thua" in listed and "od-bundle-nen-duong" in listed and "od-bundle-ong-noi-bo" not in listed
     if fmt == "pmtiles":
         assert path.read_bytes()[:7] == b"PMTiles"
         layers = {name for name, _ in pyogrio.list_layers(path)}
-        assert "od-bundle-thua" in layers
+        assert {"od-bundle-thua", "od-bundle-nen-duong"} <= layers and "od-bundle-ong-noi-bo" not in layers
         info = pyogrio.read_info(path, layer="od-bundle-thua")
         assert info["features"] >= 30  # a parcel cut by a tile edge is in each tile it touches
+        roads = pyogrio.read_dataframe(path, layer="od-bundle-nen-duong")
+        assert set(roads["name"]) == {"Đường Thống Nhất", "Đường 16 Tháng 4"}
     else:
         db = sqlite3.connect(path)
         zooms = dict(db.execute("SELECT zoom_level, count(*) FROM tiles GROUP BY 1").fetchall())
         meta = dict(db.execute("SELECT name, value FROM metadata").fetchall())
         db.close()
         assert set(zooms) <= set(range(12, 17)) and 16 in zooms and meta["format"] == "pbf"
+        vector_layers = {layer["id"] for layer in json.loads(meta["json"])["vector_layers"]}
+        assert {"od-bundle-thua", "od-bundle-nen-duong"} <= vector_layers
+        assert "od-bundle-ong-noi-bo" not in vector_layers and "OpenStreetMap" in meta["attribution"]
     too_big = Client().get("/api/opendata/bundle?area=2009-705&min_zoom=8&max_zoom=16")
     assert too_big.status_code == 400 and "tiles" in too_big.json()["message"]
