@@ -91,6 +91,8 @@ def check_category(code: str, *, field: str = "category") -> Category:
     code = str(code or "").strip()
     if not code:
         raise InvalidInput("Choose a category.", code="required", field=field)
+    if _CONTROL.search(code):  # no code holds one, and PostgreSQL refuses a NUL outright
+        raise UnknownCategory(_CONTROL.sub("", code)[:60], field=field)
     category = Category.objects.for_citizens().filter(code=code).first()
     if category is None:
         raise UnknownCategory(code[:60], field=field)
@@ -163,6 +165,8 @@ def check_report(report: Report, uploads=(), *, need_location: bool = True) -> C
             point = point_from(report.lon, report.lat)
         except NoLocation as exc:
             bad_point = exc  # refused in its turn, after the category and the text
+    if _CONTROL.search(code):  # no code holds one, and PostgreSQL refuses a NUL outright
+        raise UnknownCategory(_CONTROL.sub("", code)[:60])
     # One statement reads the category, its questions, the place and the route; refusals keep their order.
     found = look_up(code, point)
     category = found.category

@@ -71,4 +71,4 @@ class ListQuery(Schema):
     agency: int | None = None
     overdue: bool | None = None
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10**9)  # bounded: past PostgreSQL's bigint an OFFSET is an error, not a page

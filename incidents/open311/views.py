@@ -14,7 +14,7 @@ from portal.errors import PortalError
 
 from ..conf import conf
 from ..errors import UnknownCategory
-from ..intake import Report, check_category, check_report, do_submit_incident
+from ..intake import Report, check_category, check_report, clean_text, do_submit_incident
 from ..models import Category, Channel, EventKind, Incident, IncidentEvent, IncidentMedia
 from .documents import definition_node, request_node, service_node
 from .formats import respond
@@ -109,7 +109,10 @@ def _date(request, name: str):
     text = request.GET.get(name)
     if not text:
         return None
-    value = parse_datetime(text.replace(" ", "+"))  # a '+' offset arrives as a space when not escaped
+    try:
+        value = parse_datetime(text.replace(" ", "+"))  # a '+' offset arrives as a space when not escaped
+    except ValueError:  # well formed but not a date (February 30th)
+        value = None
     if value is None:
         raise Open311Error(400, f"{name} must be a W3C datetime such as 2026-12-01T00:00:00+07:00")
     return value if timezone.is_aware(value) else timezone.make_aware(value)
@@ -155,7 +158,7 @@ def _list_requests(request, fmt: str):
         elif status:
             raise Open311Error(400, "status is open or closed")
     limit = _int(request, "limit", MAX_LIMIT, MAX_LIMIT)
-    offset = _int(request, "offset", 0)
+    offset = _int(request, "offset", 0, 10**9)  # bounded: past PostgreSQL's bigint an OFFSET is an error
     page = incidents.order_by("-created_at", "-id")[offset:offset + limit]
     return respond(("service_requests", [request_node(request, i, language=_lang()) for i in page]), fmt)
 
@@ -191,7 +194,8 @@ def _create_request(request, fmt: str):
                     lat=lat, address=address, reporter_name=name, reporter_phone=post.get("phone", ""),
                     reporter_email=post.get("email", ""), recorded_by=user, attributes=attributes,
                     media_url=post.get("media_url", ""),
-                    extra={k: post[k][:200] for k in ("device_id", "account_id", "address_id") if post.get(k)})
+                    extra={k: clean_text(post[k][:200], field=k, limit=200)
+                           for k in ("device_id", "account_id", "address_id") if post.get(k)})
     incident = do_submit_incident(check_report(report, request.FILES.getlist("media")))
     return respond(("service_requests", [("request", [
         ("service_request_id", incident.tracking_code), ("service_notice", ""),
