@@ -7,12 +7,12 @@ from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from layers.models import Camera, Layer
+from layers.models import Camera
 from portal.accounts.auth import token_or_session
 from portal.errors import NotFound, PermissionDenied
 
 from . import selectors, services
-from .access import can_review, can_see_counts, can_set_up
+from .access import can_review, can_see_counts, can_set_up, visible_cameras
 from .clips import do_start_upload_analysis
 from .errors import CameraAnalyticsError
 from .models import AnalysisRun, Violation
@@ -34,12 +34,11 @@ router = Router(auth=token_or_session)
 
 
 def _camera(request, camera_id: int, *, allowed) -> Camera:
-    """The camera, if its layer is visible to the caller and the caller may do this; else 404 / 403."""
-    layers = Layer.objects.visible_to(request.auth)
-    camera = Camera.objects.filter(pk=camera_id, layer__in=layers).first()
+    """The camera, if the caller sees it (its layer, their district) and may do this to it; else 404 / 403."""
+    camera = visible_cameras(request.auth).select_related("layer").filter(pk=camera_id).first()
     if camera is None:
         raise NotFound("No such camera.")
-    if not allowed(request.auth):
+    if not allowed(request.auth, camera):
         raise PermissionDenied()
     return camera
 

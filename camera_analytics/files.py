@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
-from layers.models import Camera, Layer
+from layers.models import Camera
 
-from .access import can_review, can_set_up
+from .access import can_review, can_set_up, visible_cameras
 from .models import CameraView, ViolationEvidence
 from .services import camera_of
 
@@ -18,7 +18,7 @@ __all__ = ["serve_frame", "serve_evidence"]
 
 
 def _visible_camera(user, camera_id: int) -> Camera | None:
-    return Camera.objects.filter(pk=camera_id, layer__in=Layer.objects.visible_to(user)).first()
+    return visible_cameras(user).select_related("layer").filter(pk=camera_id).first()
 
 
 def _response(field, content_type: str, *, name: str, sha256: str = "") -> FileResponse:
@@ -40,6 +40,8 @@ def serve_frame(request, camera_id: int):
     if not (can_set_up(user) or can_review(user)):
         raise PermissionDenied
     camera = _visible_camera(user, camera_id)
+    if camera is not None and not (can_set_up(user, camera) or can_review(user, camera)):
+        raise PermissionDenied
     view = CameraView.objects.of_camera(camera).first() if camera else None
     if view is None:
         raise Http404
@@ -55,6 +57,8 @@ def serve_evidence(request, evidence_id: int):
     camera = camera_of(row.violation) if row else None
     if camera is None or _visible_camera(user, camera.pk) is None:
         raise Http404
+    if not can_review(user, camera):
+        raise PermissionDenied
     ext = "mp4" if row.content_type == "video/mp4" else "jpg"
     return _response(row.file, row.content_type, name=f"violation-{row.violation_id}-{row.role}.{ext}",
                      sha256=row.sha256)

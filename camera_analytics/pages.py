@@ -8,10 +8,9 @@ from django.shortcuts import render
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
-from layers.models import Camera, Layer
 from portal.map.config import map_config
 
-from .access import can_set_up
+from .access import can_set_up, visible_cameras
 from .core.rules import KINDS
 from .selectors import camera_out
 
@@ -23,9 +22,11 @@ __all__ = ["calibrate_page"]
 def calibrate_page(request, camera_id: int):
     if not can_set_up(request.user):
         raise PermissionDenied
-    camera = Camera.objects.filter(pk=camera_id, layer__in=Layer.objects.visible_to(request.user)).first()
+    camera = visible_cameras(request.user).select_related("layer").filter(pk=camera_id).first()
     if camera is None:
         raise Http404
+    if not can_set_up(request.user, camera):
+        raise PermissionDenied
     language = "en" if (get_language() or "vi").startswith("en") else "vi"
     return render(request, "camera_analytics/calibrate.html", {
         "camera": camera, "setup": camera_out(camera), "config": map_config(request, request.user, language),

@@ -149,19 +149,24 @@ def _fetch(conn: Connection, name: str, params: dict[str, Any], tables: Tables) 
         return cur.fetchall()
 
 
-def overlay_by_commune(conn: Connection, *, scope: Scope, as_of: date, tables: Tables = DEFAULT_TABLES) -> FeatureSet:
+def overlay_by_commune(conn: Connection, *, scope: Scope, as_of: date, tables: Tables = DEFAULT_TABLES,
+                       communes: frozenset[int] | None = None) -> FeatureSet:
     """Per commune and land-use code: current area (parcels) and planned area (zones in force, cut by the
-    commune's outline), both geodesic m²."""
+    commune's outline), both geodesic m². `communes`: only these (a caller confined to a district)."""
     params = {"parcel_layers": list(scope.parcel_layers), "zone_layers": list(scope.zone_layers), "as_of": as_of}
     table: dict[tuple, dict[str, Any]] = {}
     for unit_id, code, name, use, use_name, parcels, area in _fetch(conn, "overlay_current_by_commune", params,
                                                                       tables):
+        if communes is not None and unit_id not in communes:
+            continue
         row = table.setdefault((unit_id, use), {"commune_id": unit_id, "commune_code": code, "commune": name,
                                                 "land_use_code": use, "land_use": use_name, "parcels": 0,
                                                 "current_m2": 0.0, "planned_m2": 0.0})
         row["parcels"], row["current_m2"] = int(parcels), round(float(area or 0), 1)
     for unit_id, code, name, use, use_name, _zones, area in _fetch(conn, "overlay_planned_by_commune", params,
                                                                      tables):
+        if communes is not None and unit_id not in communes:
+            continue
         row = table.setdefault((unit_id, use), {"commune_id": unit_id, "commune_code": code, "commune": name,
                                                 "land_use_code": use, "land_use": use_name, "parcels": 0,
                                                 "current_m2": 0.0, "planned_m2": 0.0})

@@ -17,6 +17,7 @@ from layers.models import AdminUnit, Layer
 from layers.rasters import get_visible_raster, raster_zonal_stats
 from layers.registry import UnknownKind, get_kind
 from portal.accounts.auth import token_or_session
+from portal.accounts.scope import district_commune_ids, district_outline
 from portal.errors import NotFound, PermissionDenied
 
 from . import queries, trace, writers
@@ -55,6 +56,49 @@ def planner_scope(user) -> Scope:
     return Scope(parcel_layers=ids("land_parcel"), zone_layers=ids("plan_zone"), segment_layers=ids("network_segment"),
                  canal_layers=ids("canal"), work_layers=ids("irrigation_work"),
                  detailed=frozenset(pk for pks in by_kind.values() for pk in pks))
+
+
+# A district IOC's planners query their own district only (portal.accounts.scope); everyone else, the province.
+
+
+def _district_outline(user):
+    outline = district_outline(user)
+    return None if outline is None else shapely.from_wkb(bytes(outline.wkb))
+
+
+def _confined_within(user, given: bytes | None) -> bytes | None:
+    """The polygon a query is limited to: the one drawn, cut to the caller's district when they are confined
+    (the whole district when none was drawn). An empty one matches nothing, which is what a confined caller
+    asking about another district gets."""
+    outline = _district_outline(user)
+    if outline is None:
+        return given
+    if given is None:
+        return shapely.to_wkb(outline)
+    return shapely.to_wkb(shapely.intersection(shapely.from_wkb(given), outline))
+
+
+def _keep_inside(user, polygons: list[tuple[Any, str, Any]]) -> list[tuple[Any, str, Any]]:
+    """Zonal statistics' (key, label, GEOS geometry) polygons, only those touching the caller's district."""
+    outline = _district_outline(user)
+    if outline is None:
+        return polygons
+    return [p for p in polygons if shapely.intersects(shapely.from_wkb(bytes(p[2].wkb)), outline)]
+
+
+def _confined_rows(user, fs: queries.FeatureSet) -> queries.FeatureSet:
+    """An answer's rows whose geometry touches the caller's district (a network traced across its boundary is
+    shown up to it); the summary's counts follow."""
+    outline = _district_outline(user)
+    if outline is None:
+        return fs
+    keep = [i for i, geom in enumerate(fs.geometries)
+            if geom is not None and shapely.intersects(shapely.from_wkb(geom), outline)]
+    summary = {**fs.summary, "kept_in_district": len(keep)}
+    if "segments" in summary:
+        summary["segments"] = len(keep)
+    return queries.FeatureSet(name=fs.name, columns=fs.columns, rows=[fs.rows[i] for i in keep],
+                              geometries=[fs.geometries[i] for i in keep], total=len(keep), summary=summary)
 
 
 def _answer(fs: queries.FeatureSet, fmt: str) -> HttpResponse:
@@ -157,7 +201,7 @@ def parcels(request, body: ParcelQueryIn, q: Query[FormatQuery]):
     f = queries.ParcelFilter(
         land_use=tuple(body.land_use), planned_land_use=tuple(body.planned_land_use), communes=communes,
         sheet_no=body.sheet_no, area_min_m2=body.area_min_m2, area_max_m2=body.area_max_m2,
-        within=_wkb(body.within, "within", polygon=True), within_whole=body.within_whole,
+        within=_confined_within(user, _wkb(body.within, "within", polygon=True)), within_whole=body.within_whole,
         near=_near_geometry(user, body.near) if body.near else None, near_m=body.near.distance_m if body.near else 0,
         zones=_zone_ids(scope, body.zone) if body.zone else ())
     fs = queries.find_parcels(conn, f, scope=scope, as_of=_day(body.date), limit=body.limit, tables=tables())
@@ -174,14 +218,18 @@ class OverlayQuery(FormatQuery):
             summary="Area by land use per commune (current and planned) or per plan zone")
 @core_errors
 def overlay(request, q: Query[OverlayQuery]):
-    scope = planner_scope(_planner(request))
+    user = _planner(request)
+    scope = planner_scope(user)
     if q.by == "commune":
         if q.within:
             raise BadInput("within applies to by=zone only", field="within")
-        fs = queries.overlay_by_commune(raw_connection(), scope=scope, as_of=_day(q.date), tables=tables())
+        communes = district_commune_ids(user)
+        fs = queries.overlay_by_commune(raw_connection(), scope=scope, as_of=_day(q.date), tables=tables(),
+                                        communes=None if communes is None else frozenset(communes))
     else:
         fs = queries.overlay_by_zone(raw_connection(), scope=scope, as_of=_day(q.date),
-                                     within=_wkb(q.within, "within", polygon=True), tables=tables())
+                                     within=_confined_within(user, _wkb(q.within, "within", polygon=True)),
+                                     tables=tables())
     return _answer(fs, q.format)
 
 
@@ -195,9 +243,10 @@ class DiffQuery(FormatQuery):
             summary="Parcels whose current land use differs from the plan")
 @core_errors
 def plan_vs_current(request, q: Query[DiffQuery]):
-    scope = planner_scope(_planner(request))
-    fs = queries.plan_vs_current(raw_connection(), scope=scope, as_of=_day(q.date),
-                                 within=_wkb(q.within, "within", polygon=True), limit=q.limit, tables=tables())
+    user = _planner(request)
+    fs = queries.plan_vs_current(raw_connection(), scope=planner_scope(user), as_of=_day(q.date),
+                                 within=_confined_within(user, _wkb(q.within, "within", polygon=True)), limit=q.limit,
+                                 tables=tables())
     return _answer(fs, q.format)
 
 
@@ -212,11 +261,12 @@ class ConflictQuery(DiffQuery):
             summary="Segments under parcels planned for building, or too shallow")
 @core_errors
 def underground_conflicts(request, q: Query[ConflictQuery]):
-    scope = planner_scope(_planner(request))
-    fs = queries.underground_conflicts(raw_connection(), scope=scope, as_of=_day(q.date), shallow_m=q.shallow_m,
-                                       min_density_pct=q.min_density_pct, networks=tuple(q.network),
-                                       within=_wkb(q.within, "within", polygon=True), limit=q.limit,
-                                       tables=tables())
+    user = _planner(request)
+    fs = queries.underground_conflicts(raw_connection(), scope=planner_scope(user), as_of=_day(q.date),
+                                       shallow_m=q.shallow_m, min_density_pct=q.min_density_pct,
+                                       networks=tuple(q.network),
+                                       within=_confined_within(user, _wkb(q.within, "within", polygon=True)),
+                                       limit=q.limit, tables=tables())
     return _answer(fs, q.format)
 
 
@@ -230,13 +280,14 @@ class TraceQuery(FormatQuery):
 @router.get("/trace", url_name="queries_trace", summary="Trace a network upstream or downstream from a node")
 @core_errors
 def trace_network(request, q: Query[TraceQuery]):
-    scope = planner_scope(_planner(request))
+    user = _planner(request)
+    scope = planner_scope(user)
     points, lines = ((scope.work_layers, scope.canal_layers) if q.network == "irrigation" else
                      (tuple(Layer.objects.visible_to(request.auth).filter(kind="network_node")
                             .values_list("pk", flat=True)), scope.segment_layers))
     fs = trace.trace(raw_connection(), network=q.network, node=q.node, direction=q.direction, scope=scope,
                      point_layers=points, line_layers=lines, limit=q.limit, tables=tables())
-    return _answer(fs, q.format)
+    return _answer(_confined_rows(user, fs), q.format)
 
 
 class ZonalIn(Schema):
@@ -251,6 +302,9 @@ def _zonal_polygons(user, body: ZonalIn, day: dt.date) -> tuple[str, list[tuple[
     if body.polygons == "communes":
         _name, province_ids = province()
         units = AdminUnit.objects.valid_on(day).filter(level="commune")
+        communes = district_commune_ids(user)
+        if communes is not None:
+            units = units.filter(pk__in=communes)
         if province_ids:
             outline = AdminUnit.objects.filter(pk__in=province_ids).aggregate(g=Union("geom"))["g"]
             units = units.annotate(inside=PointOnSurface("geom")).filter(inside__coveredby=outline)
@@ -262,7 +316,7 @@ def _zonal_polygons(user, body: ZonalIn, day: dt.date) -> tuple[str, list[tuple[
     kind = get_kind(layer.kind)
     label = "zone_code" if layer.kind == "plan_zone" else "name"
     features = kind.features(layer).order_by("pk")[:MAX_ZONAL_POLYGONS + 1]
-    return layer.slug, [(f.ext_id, getattr(f, label), f.geom) for f in features]
+    return layer.slug, _keep_inside(user, [(f.ext_id, getattr(f, label), f.geom) for f in features])
 
 
 @router.post("/zonal-stats", url_name="queries_zonal_stats",

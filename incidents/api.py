@@ -219,10 +219,11 @@ def note(request, incident_id: int, payload: NoteIn):
 
 @router.post("/staff/{incident_id}/merge", auth=token_or_session)
 def merge(request, incident_id: int, payload: MergeIn):
+    incident = _staff_get(request, incident_id)  # first: a report the caller cannot see is a 404 like the others
     into = staff_incidents(request.auth).filter(tracking_code=payload.into.strip().upper()).first()
     if into is None:
         raise InvalidInput(f"There is no report {payload.into!r}.", field="into")
-    return _act(request, incident_id, services.do_merge, into=into)
+    return _staff_out(request, services.do_merge(incident=incident, into=into, actor=request.auth))
 
 
 # --- hotline --------------------------------------------------------------------------------------------------

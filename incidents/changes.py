@@ -33,6 +33,8 @@ def publish_now(message: dict) -> None:
 
 
 def announce_change(incident, kind: str) -> None:
+    # district_id lets the live pages of a district IOC hear of their district's reports only.
     message = {"id": incident.pk, "code": incident.tracking_code, "kind": kind, "status": incident.status,
-               "agency_id": incident.agency_id, "category": incident.category.code}
+               "agency_id": incident.agency_id, "district_id": incident.district_id,
+               "category": incident.category.code}
     transaction.on_commit(lambda: publish_now(message))

@@ -15,7 +15,7 @@ from layers.models import AdminUnit
 from portal.accounts.models import OrgUnit
 from portal.map.config import map_config
 
-from .access import is_agency_staff, is_dispatcher, staff_incidents
+from .access import is_agency_staff, is_dispatcher, staff_incidents, staff_replies
 from .chat.models import Reply
 from .conf import conf
 from .models import Category, Channel, Status
@@ -57,4 +57,4 @@ def dispatch_page(request):
     # Replies to chat citizens that have not gone out (no gateway, held, failed): the operators' to-do.
     return render(request, "incidents/dispatch.html", {
         "config": map_config(request, user, language), "choices": _choices(user, language),
-        "chat_unsent": Reply.objects.exclude(state=Reply.State.SENT).count()})
+        "chat_unsent": staff_replies(user).exclude(state=Reply.State.SENT).count()})

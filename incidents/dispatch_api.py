@@ -114,13 +114,16 @@ class DuplicatesQuery(Schema):
 def duplicates(request, q: Query[DuplicatesQuery]):
     if not is_dispatcher(request.auth):
         raise PermissionDenied("Only the IOC's dispatchers merge reports.")
+    # Only among the reports the caller dispatches (a district IOC: its district's), on both sides of a pair.
+    mine = staff_incidents(request.auth)
     ids = _ids(q.ids)
-    if ids is None:
-        ids = list(Incident.objects.open().values_list("pk", flat=True)[:MAX_FEATURES])
+    looked_at = mine.open() if ids is None else mine.filter(pk__in=ids)
+    ids = list(looked_at.values_list("pk", flat=True)[:MAX_FEATURES])
     radius = q.radius_m or conf.NEARBY_RADIUS_M
     pairs = duplicate_pairs(ids, radius_m=radius, hours=q.hours, limit=q.limit)
-    codes = dict(Incident.objects.filter(pk__in={p.duplicate_id for p in pairs} | {p.into_id for p in pairs})
+    codes = dict(mine.filter(pk__in={p.duplicate_id for p in pairs} | {p.into_id for p in pairs})
                  .values_list("pk", "tracking_code"))
+    pairs = [p for p in pairs if p.duplicate_id in codes and p.into_id in codes]
     return {"radius_m": radius, "hours": q.hours, "pairs": [
         {"duplicate": {"id": p.duplicate_id, "code": codes[p.duplicate_id]},
          "into": {"id": p.into_id, "code": codes[p.into_id]},

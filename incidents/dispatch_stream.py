@@ -3,7 +3,8 @@
 Services announce changes on Redis pub/sub once their transaction commits (incidents.changes); this
 async view (ASGI, uvicorn) relays them to each open page. Messages carry ids and states only; the page
 fetches what changed through the API, which applies the caller's rights again. Agency staff are sent
-their agency's incidents only, plus a "removed" when one of theirs moves to another agency.
+their agency's incidents only, plus a "removed" when one of theirs moves to another agency; a district
+IOC's dispatchers their district's only.
 """
 
 import asyncio
@@ -15,6 +16,8 @@ import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+
+from portal.accounts.scope import district_unit_ids
 
 from .access import is_agency_staff, is_dispatcher
 from .changes import CHANNEL
@@ -30,13 +33,17 @@ RETRY_MS = 2000  # EventSource reconnects after this long when the stream breaks
 class Audience:
     """Which announcements one page may receive."""
 
-    def __init__(self, *, agency_id: int | None, known: set[int] | None = None):
-        self.agency_id = agency_id  # None: a dispatcher, who sees every incident
+    def __init__(self, *, agency_id: int | None, known: set[int] | None = None,
+                 districts: frozenset[int] | None = None):
+        self.agency_id = agency_id  # None: a dispatcher, who sees every incident of their territory
         self.known = known if known is not None else set()
+        self.districts = districts  # a district IOC's dispatcher: its district's unit ids; None: the province
 
     def relay(self, message: dict) -> dict | None:
         fields = {key: message.get(key) for key in ("id", "code", "kind", "status", "agency_id", "category")}
         if self.agency_id is None:
+            if self.districts is not None and message.get("district_id") not in self.districts:
+                return None
             return fields
         if message.get("agency_id") == self.agency_id:
             self.known.add(message.get("id"))
@@ -62,7 +69,8 @@ def relay(audience: Audience, raw: bytes | str) -> str | None:
 
 def _audience_of(user) -> Audience | None:
     if is_dispatcher(user):
-        return Audience(agency_id=None)
+        districts = district_unit_ids(user)
+        return Audience(agency_id=None, districts=None if districts is None else frozenset(districts))
     if is_agency_staff(user):
         known = set(Incident.objects.filter(agency_id=user.org_unit_id).values_list("pk", flat=True))
         return Audience(agency_id=user.org_unit_id, known=known)

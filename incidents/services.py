@@ -10,7 +10,7 @@ from portal.accounts.models import OrgUnit
 from portal.errors import InvalidInput, PermissionDenied
 
 from . import events
-from .access import can_handle, is_dispatcher
+from .access import can_dispatch, can_handle
 from .changes import announce_change
 from .conf import conf
 from .errors import InvalidTransition, NotYourIncident, ReopenClosed
@@ -50,8 +50,9 @@ def _check(action: str, incident: Incident) -> None:
         raise InvalidTransition(action=done, status=incident.get_status_display().lower())
 
 
-def _need_dispatcher(user) -> None:
-    if not is_dispatcher(user):
+def _need_dispatcher(user, incident: Incident) -> None:
+    # A district IOC's dispatcher acts on its district's reports only (incidents.access.can_dispatch).
+    if not can_dispatch(user, incident):
         raise PermissionDenied("Only the IOC's dispatchers can do this.")
 
 
@@ -66,8 +67,8 @@ def _save(incident: Incident, *fields: str) -> None:
 
 @transaction.atomic
 def do_accept(*, incident: Incident, actor, note: str = "") -> Incident:
-    _need_dispatcher(actor)
     incident = _locked(incident)
+    _need_dispatcher(actor, incident)
     _check("accept", incident)
     note = clean_text(note, field="note", limit=_NOTE_LIMIT)
     previous, incident.status = incident.status, Status.ACCEPTED
@@ -80,8 +81,8 @@ def do_accept(*, incident: Incident, actor, note: str = "") -> Incident:
 
 @transaction.atomic
 def do_reject(*, incident: Incident, actor, reason: str) -> Incident:
-    _need_dispatcher(actor)
     incident = _locked(incident)
+    _need_dispatcher(actor, incident)
     _check("reject", incident)
     reason = clean_text(reason, field="reason", limit=_NOTE_LIMIT, required=True)
     previous, incident.status, incident.closed_at = incident.status, Status.REJECTED, timezone.now()
@@ -98,7 +99,7 @@ def do_assign(*, incident: Incident, actor, agency: OrgUnit | None, reason: str 
 
     Dispatchers assign anywhere; agency staff may only hand their own incident back to triage."""
     incident = _locked(incident)
-    if not is_dispatcher(actor):
+    if not can_dispatch(actor, incident):
         _need_handler(actor, incident)
         if agency is not None:
             raise PermissionDenied("Agency staff can hand a report back to the IOC, not to another agency.")
@@ -163,9 +164,9 @@ def do_resolve(*, incident: Incident, actor, note: str, uploads=()) -> Incident:
 @transaction.atomic
 def do_close(*, incident: Incident, actor=None, note: str = "") -> Incident:
     """By a dispatcher, or by the system (actor None) once the reopening window has passed."""
-    if actor is not None:
-        _need_dispatcher(actor)
     incident = _locked(incident)
+    if actor is not None:
+        _need_dispatcher(actor, incident)
     _check("close", incident)
     previous, incident.status, incident.closed_at = incident.status, Status.CLOSED, timezone.now()
     _save(incident, "status", "closed_at")
@@ -223,10 +224,11 @@ def do_add_note(*, incident: Incident, actor, note: str, public: bool) -> Incide
 @transaction.atomic
 def do_merge(*, incident: Incident, into: Incident, actor) -> Incident:
     """`incident` is a duplicate of `into`: it closes, and its reporter and followers follow `into`."""
-    _need_dispatcher(actor)
     if incident.pk == into.pk:
         raise InvalidInput("A report cannot be merged into itself.", field="into")
     incident, into = _locked(incident), _locked(into)
+    _need_dispatcher(actor, incident)
+    _need_dispatcher(actor, into)
     _check("merge", incident)
     if into.merged_into_id is not None or into.status in (Status.REJECTED,):
         raise InvalidInput(f"{into.tracking_code} cannot take duplicates.", field="into")

@@ -1,4 +1,6 @@
-"""Who may change a layer: data stewards of the organisation that owns it, or of the province IOC."""
+"""Who may change a layer: data stewards of the organisation that owns it, or of the province IOC.
+
+A layer nobody owns is the province's: a district IOC's or an agency's stewards may not change it."""
 
 from portal.accounts.models import OrgUnit
 
@@ -15,4 +17,4 @@ def can_edit_layer(user, layer) -> bool:
     org = user.org_unit
     if org is None:
         return False
-    return org.kind == OrgUnit.Kind.PROVINCE_IOC or layer.owner_id in (None, org.pk)
+    return org.kind == OrgUnit.Kind.PROVINCE_IOC or (layer.owner_id is not None and layer.owner_id == org.pk)

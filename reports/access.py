@@ -3,13 +3,13 @@
 from django.db.models import Q, QuerySet
 
 from layers.models import AdminUnit
-from portal.accounts.models import OrgUnit
+from portal.accounts.scope import district_of, is_district_bound
 
 from .errors import AreaNotAllowed
 from .models import ReportRun
 from .records import Area
 
-__all__ = ["can_view_reports", "can_run_reports", "visible_runs", "check_area_allowed", "district_of"]
+__all__ = ["can_view_reports", "can_run_reports", "visible_runs", "check_area_allowed"]
 
 
 def can_view_reports(user) -> bool:
@@ -18,14 +18,6 @@ def can_view_reports(user) -> bool:
 
 def can_run_reports(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("reports.run_report"))
-
-
-def district_of(user) -> AdminUnit | None:
-    """The district a district IOC's member is bound to; None for everyone else."""
-    org = getattr(user, "org_unit", None)
-    if org is None or org.kind != OrgUnit.Kind.DISTRICT_IOC or user.is_superuser:
-        return None
-    return org.admin_unit
 
 
 def _district_codes(district: AdminUnit) -> tuple[set[str], set[str]]:
@@ -37,21 +29,22 @@ def visible_runs(user) -> QuerySet[ReportRun]:
     runs = ReportRun.objects.all()
     if not can_view_reports(user):
         return runs.none()
-    district = district_of(user)
-    if district is None and getattr(user, "org_unit", None) is not None \
-            and user.org_unit.kind == OrgUnit.Kind.DISTRICT_IOC and not user.is_superuser:
-        return runs.none()  # a district IOC without its territory set sees nothing rather than everything
-    if district is None:
+    if not is_district_bound(user):
         return runs
+    district = district_of(user)
+    if district is None:
+        return runs.none()  # a district IOC without its territory set sees nothing rather than everything
     districts, communes = _district_codes(district)
     return runs.filter(Q(area_level="district", area_code__in=districts) | Q(area_level="commune",
                                                                              area_code__in=communes))
 
 
 def check_area_allowed(user, area: Area) -> None:
+    if not is_district_bound(user):
+        return
     district = district_of(user)
     if district is None:
-        return
+        raise AreaNotAllowed("Your IOC has no district set: ask an administrator.", field="area")
     districts, communes = _district_codes(district)
     if (area.level, area.code) not in {("district", c) for c in districts} | {("commune", c) for c in communes}:
         raise AreaNotAllowed(f"You may report only on {district.name} and its communes.", field="area")

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from incidents.access import is_dispatcher
+from incidents.access import is_dispatcher, staff_replies
 
 from .conf import PLATFORMS
 from .gateway import gateway_for
@@ -21,7 +21,8 @@ def outbox_page(request):
     if not is_dispatcher(request.user):
         raise PermissionDenied
     state = request.GET.get("state") or "unsent"
-    replies = Reply.objects.select_related("incident", "conversation").order_by("-created_at", "-id")
+    mine = staff_replies(request.user)
+    replies = mine.select_related("incident", "conversation").order_by("-created_at", "-id")
     if state == "unsent":
         replies = replies.exclude(state=Reply.State.SENT)
     elif state in Reply.State.values:
@@ -30,4 +31,4 @@ def outbox_page(request):
     return render(request, "chat/outbox.html", {
         "page": page, "state": state, "states": Reply.State.choices,
         "gateways": [{"platform": p, "configured": gateway_for(p) is not None} for p in PLATFORMS],
-        "unsent": Reply.objects.exclude(state=Reply.State.SENT).count()})
+        "unsent": mine.exclude(state=Reply.State.SENT).count()})
