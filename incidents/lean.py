@@ -22,6 +22,7 @@ from django.utils import translation
 from portal.accounts.auth import NotAuthenticated
 from portal.accounts.services import find_token_user
 from portal.errors import PortalError
+from portal.security import scope_is_secure, security_headers
 from portal.unavailable import DATABASE_DOWN, RETRY_AFTER_SECONDS, DatabaseUnavailable
 
 from .submission import api_channel, created_body, json_fields, submit_report
@@ -55,7 +56,7 @@ class LeanIntake:
         loop = asyncio.get_running_loop()
         status, payload = await loop.run_in_executor(self._executor, self._answer, headers, body, ip)
         content = self._render(None, payload, response_status=status).encode()
-        extra = self._headers[_is_secure(scope, headers)]
+        extra = self._headers[scope_is_secure(scope, headers)]
         if status == 503:
             extra = [*extra, (b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
         await send({"type": "http.response.start", "status": status,
@@ -95,16 +96,6 @@ def _caller(headers: dict[bytes, bytes]):
     return user
 
 
-def _is_secure(scope, headers: dict[bytes, bytes]) -> bool:
-    """As HttpRequest.is_secure: the proxy's header when one is configured and sent, else the connection."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        name, secure_value = settings.SECURE_PROXY_SSL_HEADER
-        value = headers.get(name.removeprefix("HTTP_").lower().replace("_", "-").encode())
-        if value is not None:
-            return value.decode("latin-1").split(",", 1)[0].strip() == secure_value
-    return scope.get("scheme") == "https"
-
-
 def _allowed_hosts() -> list[str]:
     if settings.DEBUG and not settings.ALLOWED_HOSTS:
         return [".localhost", "127.0.0.1", "[::1]"]  # what Django's get_host allows then
@@ -126,7 +117,7 @@ def _ours(scope) -> dict[bytes, bytes] | None:
     auth = headers.get(b"authorization")
     if auth and auth.split(b" ")[0].lower() != b"bearer":
         return None  # another scheme: Django refuses it as the API does
-    if settings.SECURE_SSL_REDIRECT and not _is_secure(scope, headers) or settings.DISALLOWED_USER_AGENTS:
+    if settings.SECURE_SSL_REDIRECT and not scope_is_secure(scope, headers) or settings.DISALLOWED_USER_AGENTS:
         return None
     domain, _port = split_domain_port(headers.get(b"host", b"").decode("latin-1"))
     if not domain or not validate_host(domain, _allowed_hosts()):
@@ -146,20 +137,7 @@ async def _read_body(receive) -> bytes | None:
 
 
 def _response_headers(secure: bool) -> list[tuple[bytes, bytes]]:
-    """What SecurityMiddleware, XFrameOptionsMiddleware and the language middleware add to an API answer."""
-    found = []
-    if settings.SECURE_HSTS_SECONDS and secure:
-        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-        hsts += "; includeSubDomains" if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS else ""
-        found.append(("Strict-Transport-Security", hsts + ("; preload" if settings.SECURE_HSTS_PRELOAD else "")))
-    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
-        found.append(("X-Content-Type-Options", "nosniff"))
-    if settings.SECURE_REFERRER_POLICY:
-        policy = settings.SECURE_REFERRER_POLICY
-        found.append(("Referrer-Policy", policy if isinstance(policy, str) else ",".join(policy)))
-    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
-        found.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
-    found.append(("X-Frame-Options", settings.X_FRAME_OPTIONS))
-    found.append(("Content-Language", settings.LANGUAGE_CODE))
-    found.append(("X-Intake-Path", "lean"))
+    """What the security middleware (portal.security) and the language middleware add to an API answer."""
+    found = [*security_headers(secure=secure), ("Content-Language", settings.LANGUAGE_CODE),
+             ("X-Intake-Path", "lean")]
     return [(name.lower().encode(), value.encode()) for name, value in found]

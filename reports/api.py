@@ -8,6 +8,7 @@ from ninja import Query, Router, Status
 
 from portal.accounts.auth import token_or_session
 from portal.errors import NotFound, PermissionDenied
+from portal.security import content_security_policy
 
 from .access import can_run_reports, can_view_reports, visible_runs
 from .errors import BadPeriod, ReportNotReady
@@ -89,6 +90,9 @@ def file_response(run: ReportRun, fmt: str, *, download: bool = True) -> FileRes
     response["ETag"] = f'"{stored.sha256}"'
     response["X-Checksum-SHA256"] = stored.sha256
     response["Cache-Control"] = "private, no-cache"
+    if MEDIA_TYPES[fmt].startswith("text/html"):
+        # The charts are matplotlib's SVG drawn inline, styled by their own style attributes and <style> blocks.
+        response["Content-Security-Policy"] = content_security_policy(style_src="'self' 'unsafe-inline'")
     return response
 
 

@@ -5,6 +5,7 @@ another host."""
 from urllib.parse import urlsplit
 
 import pytest
+from browser_csp import watch
 from camera_helpers import frames_of, pairs_of
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
@@ -53,6 +54,7 @@ def _click_map(page, lon: float, lat: float) -> None:
 
 def test_pairs_clicked_on_frame_and_map_calibrate_the_camera(station, portal_server, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    blocked = watch(context)  # nothing the page needs is refused by the portal's Content-Security-Policy
     page = context.new_page()
     errors, hosts = [], set()
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -64,19 +66,19 @@ def test_pairs_clicked_on_frame_and_map_calibrate_the_camera(station, portal_ser
         page.fill("input[name=password]", "a-long-test-password")
         page.click("main button[type=submit]")
         page.wait_for_url(f"**/cameras/{station.pk}/calibrate/")
-        page.wait_for_function("window.calibratePage && window.calibratePage.ready")
-        page.wait_for_function("document.querySelector('[data-frame]').complete")
+        page.wait_for_function("() => window.calibratePage && window.calibratePage.ready")
+        page.wait_for_function("() => document.querySelector('[data-frame]').complete")
 
         # Dash ends along the broken line and points of the yellow edge line: the road's length and width.
         every = pairs_of("video03")
         pairs = [*every[:4], *every[6:8]]
         for i, pair in enumerate(pairs):
             if i == 4:  # four on one line so far: the page says why it cannot fit them
-                page.wait_for_function("document.querySelector('[data-fit]').textContent.includes('one line')")
+                page.wait_for_function("() => document.querySelector('[data-fit]').textContent.includes('one line')")
             _click_frame(page, pair.u, pair.v)
             _click_map(page, pair.lon, pair.lat)
-            page.wait_for_function(f"window.calibratePage.pairs.length === {i + 1}")
-        page.wait_for_function("window.calibratePage.fit && window.calibratePage.fit.pairs.length === 6")
+            page.wait_for_function(f"() => window.calibratePage.pairs.length === {i + 1}")
+        page.wait_for_function("() => window.calibratePage.fit && window.calibratePage.fit.pairs.length === 6")
         fit = page.evaluate("window.calibratePage.fit")
         assert fit["max_m"] < 0.5 and f"{fit['rms_m']:.3f}" in page.text_content("[data-fit]")
         assert len(fit["footprint"]) > 4  # drawn on the map
@@ -100,5 +102,5 @@ def test_pairs_clicked_on_frame_and_map_calibrate_the_camera(station, portal_ser
     rule = CameraRule.objects.of_camera(station).get()
     assert rule.kind == "counting_line" and rule.name == "vach-dem"
     assert abs(rule.definition["points"][0][1] - 170) < 2
-    assert errors == []
+    assert errors == [] and blocked == []
     assert hosts == {urlsplit(portal_server).netloc}

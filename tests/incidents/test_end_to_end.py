@@ -42,7 +42,7 @@ def test_report_in_the_browser_then_public_copy_from_the_worker(admin_units, com
     page.goto(f"{portal_server}/incidents/report/")
     page.select_option("select[name=category]", "e2e-pothole")
     page.fill("textarea[name=description]", "Ổ gà trước chợ <b>Phan Rang</b>")
-    page.wait_for_function("document.querySelector('#pick-map canvas')")
+    page.wait_for_function("() => document.querySelector('#pick-map canvas')")
     box = page.locator("#pick-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     assert page.input_value("input[name=lon]").startswith("108.9")

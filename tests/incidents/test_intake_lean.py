@@ -21,7 +21,7 @@ from portal.accounts.models import OrgUnit, User
 from portal.accounts.services import do_issue_token
 
 SECURITY_HEADERS = ("content-type", "x-content-type-options", "referrer-policy", "x-frame-options",
-                    "content-language", "cross-origin-opener-policy")
+                    "content-language", "cross-origin-opener-policy", "content-security-policy")
 
 
 def _post(url: str, body: bytes, opener=None, **headers):

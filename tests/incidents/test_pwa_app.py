@@ -9,6 +9,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from browser_csp import watch
 from django.conf import settings
 from incident_helpers import gps_jpeg, jpeg_bytes
 from PIL import Image
@@ -42,6 +43,7 @@ def app_category(admin_units, django_db_blocker):
 @pytest.fixture
 def app(browser, portal_server, app_category):
     context = browser.new_context(locale="vi-VN")
+    blocked = watch(context)  # the portal's Content-Security-Policy lets the whole app run
     page = context.new_page()
     hosts = set()
     page.on("request", lambda r: urlsplit(r.url).scheme in ("http", "https") and hosts.add(urlsplit(r.url).netloc))
@@ -51,6 +53,7 @@ def app(browser, portal_server, app_category):
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
     yield page, context, hosts
     context.close()
+    assert blocked == []
 
 
 def _fill(page, tmp_path, *, description: str, photo: bytes, name: str = "den.jpg"):

@@ -4,6 +4,7 @@ no request goes to another host."""
 from urllib.parse import urlsplit
 
 import pytest
+from browser_csp import watch
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
 from report_helpers import WEEK, staff
@@ -58,6 +59,7 @@ def _watch(page) -> set[str]:
 
 def test_report_html_and_dataset_preview_make_no_request_to_another_host(built_report, portal_server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    blocked = watch(context)  # the stored report's inline chart styles are allowed on its page, scripts are not
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -70,7 +72,7 @@ def test_report_html_and_dataset_preview_make_no_request_to_another_host(built_r
         page.wait_for_url("**/reports/")
         assert page.locator(f'tr[data-run="{built_report.pk}"]').count() == 1
         page.goto(f"{portal_server}/reports/{built_report.pk}/")
-        page.wait_for_function("window.reportMap && window.reportMap.getLayer('communes') && "
+        page.wait_for_function("() => window.reportMap && window.reportMap.getLayer('communes') && "
                                "window.reportMap.loaded()", timeout=30000)
         page.wait_for_load_state("networkidle")
         shaded = page.evaluate("window.reportMap.querySourceFeatures('report').length")
@@ -80,7 +82,7 @@ def test_report_html_and_dataset_preview_make_no_request_to_another_host(built_r
         assert page.locator(".totals b").first.inner_text() == received
 
         page.goto(f"{portal_server}/opendata/od-browser-thua/")
-        page.wait_for_function("window.previewMap && window.previewMap.getLayer('preview') && "
+        page.wait_for_function("() => window.previewMap && window.previewMap.getLayer('preview') && "
                                "window.previewMap.loaded()", timeout=30000)
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.previewMap.querySourceFeatures('preview', {sourceLayer: 'od-browser-thua'})"
@@ -89,3 +91,4 @@ def test_report_html_and_dataset_preview_make_no_request_to_another_host(built_r
         context.close()
     assert hosts == {urlsplit(portal_server).netloc}, hosts
     assert not errors, errors
+    assert blocked == []
