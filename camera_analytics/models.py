@@ -154,6 +154,12 @@ class AnalysisRun(_OfCamera):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Deliveries begun (a worker killed part-way gets the run again): a video that kills its worker every time
+    # is not tried forever.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Set in the transaction that stores the violations and counts: a run delivered again after it only files
+    # the incidents still missing, and never stores or counts twice.
+    stored_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

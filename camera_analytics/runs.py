@@ -2,7 +2,9 @@
 
 A run's results are stored in one transaction at its end (violations, evidence, hourly counts), so a
 run that fails, or a worker that dies, leaves nothing half-written; then each vehicle's violations
-become one incident through the intake, each in a transaction of its own.
+become one incident through the intake, each in a transaction of its own. A run delivered again after its
+worker died (the task is acknowledged late) analyses the video again only if nothing was stored, and
+otherwise files just the vehicles still missing: nothing is stored, counted or filed twice.
 """
 
 import hashlib
@@ -21,6 +23,7 @@ from django.utils import timezone
 
 from layers.models import Camera
 from portal.errors import PortalError
+from portal.session_locks import session_lock
 
 from .core.calibration import Calibration
 from .core.errors import AnalyticsError
@@ -34,8 +37,12 @@ from .models import AnalysisRun, Violation, ViolationEvidence
 from .services import calibration_of, camera_of, rules_of
 from .storage import evidence_root
 
+LOCK_SPACE = "camera_analytics.run"
+STOPPED_ERROR = ("The run was started several times and its worker stopped each time (killed, out of memory); "
+                 "nothing of it was stored.")
+
 __all__ = ["check_source", "check_setup", "do_start_analysis", "do_start_stream_chunk", "execute_run",
-           "file_sha256", "allowed_dirs", "recorded_at_of"]
+           "file_sha256", "allowed_dirs", "recorded_at_of", "max_attempts", "LOCK_SPACE", "STOPPED_ERROR"]
 
 log = logging.getLogger(__name__)
 State = AnalysisRun.State
@@ -161,13 +168,37 @@ def _progress(run_id: int):
     return report
 
 
+def max_attempts() -> int:
+    return int(getattr(settings, "CAMERA_ANALYTICS_MAX_ATTEMPTS", 3))
+
+
 def execute_run(run_id: int, *, progress=None) -> AnalysisRun:
-    """Run the pipeline for a stored run and store what it found; a failure is recorded on the run."""
+    """Run the pipeline for a stored run and store what it found; a failure is recorded on the run.
+
+    A run delivered again (its worker died) starts over if its results were not stored yet; once they are,
+    it only files the incidents still missing. A delivery that finds the run held by another session leaves it."""
     run = AnalysisRun.objects.select_related("created_by").get(pk=run_id)
     if run.status == State.DONE:
         return run
+    with session_lock(LOCK_SPACE, run.pk) as held:
+        run.refresh_from_db()
+        if not held or run.status == State.DONE:
+            return run
+        attempt = run.attempts + 1
+        if attempt > max_attempts():
+            AnalysisRun.objects.filter(pk=run.pk).update(status=State.FAILED, finished_at=timezone.now(),
+                                                         error=STOPPED_ERROR)
+            run.refresh_from_db()
+            return run
+        AnalysisRun.objects.filter(pk=run.pk).update(status=State.RUNNING, started_at=timezone.now(), error="",
+                                                     attempts=attempt)
+        _execute(run, progress)
+    run.refresh_from_db()
+    return run
+
+
+def _execute(run: AnalysisRun, progress) -> None:
     camera = camera_of(run)
-    AnalysisRun.objects.filter(pk=run.pk).update(status=State.RUNNING, started_at=timezone.now(), error="")
     workdir = Path(tempfile.mkdtemp(prefix=f"camera-run-{run.pk}-"))
     report = _progress(run.pk)
 
@@ -179,23 +210,14 @@ def execute_run(run_id: int, *, progress=None) -> AnalysisRun:
     try:
         if camera is None:
             raise CameraAnalyticsError("The camera is no longer in its layer.", code="camera_not_found")
-        rules, calibration = check_setup(camera, file_incidents=run.file_incidents)
-        if run.source_kind == AnalysisRun.Source.STREAM:
-            recorded_at = timezone.now()
-            AnalysisRun.objects.filter(pk=run.pk).update(recorded_at=recorded_at)
-            run.recorded_at = recorded_at
-        fps = run.summary.get("fps")
-        frame_zero = run.recorded_at.timestamp() - (run.start_frame / fps if fps else 0)
-        options = PipelineOptions(evidence_dir=workdir / "evidence", clock_start=frame_zero)
-        with core_errors():
-            result = analyze(run.source, rules=rules, calibration=calibration, options=options,
-                             start=run.start_frame, stop=run.stop_frame, max_seconds=run.max_seconds,
-                             progress=both)
-        violations = _store(run, camera, result, frame_zero)
-        filed = _file_incidents(run, camera, violations) if run.file_incidents else 0
-        AnalysisRun.objects.filter(pk=run.pk).update(
-            status=State.DONE, finished_at=timezone.now(), frames_done=result.frames_read,
-            summary={**run.summary, **_summary(result), "incidents": filed})
+        if run.stored_at is None:
+            _analyse_and_store(run, camera, workdir, both)
+            run.refresh_from_db()
+        if run.file_incidents:
+            _file_incidents(run, camera)
+        filed = Violation.objects.filter(run=run, incident__isnull=False).values("incident").distinct().count()
+        AnalysisRun.objects.filter(pk=run.pk).update(status=State.DONE, finished_at=timezone.now(),
+                                                     summary={**run.summary, "incidents": filed})
     except (PortalError, AnalyticsError) as exc:
         message = getattr(exc, "user_msg", None) or str(exc)
         AnalysisRun.objects.filter(pk=run.pk).update(status=State.FAILED, finished_at=timezone.now(),
@@ -208,8 +230,22 @@ def execute_run(run_id: int, *, progress=None) -> AnalysisRun:
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    run.refresh_from_db()
-    return run
+
+
+def _analyse_and_store(run: AnalysisRun, camera: Camera, workdir: Path, progress) -> None:
+    rules, calibration = check_setup(camera, file_incidents=run.file_incidents)
+    if run.source_kind == AnalysisRun.Source.STREAM:
+        recorded_at = timezone.now()
+        AnalysisRun.objects.filter(pk=run.pk).update(recorded_at=recorded_at)
+        run.recorded_at = recorded_at
+    fps = run.summary.get("fps")
+    frame_zero = run.recorded_at.timestamp() - (run.start_frame / fps if fps else 0)
+    options = PipelineOptions(evidence_dir=workdir / "evidence", clock_start=frame_zero)
+    with core_errors():
+        result = analyze(run.source, rules=rules, calibration=calibration, options=options,
+                         start=run.start_frame, stop=run.stop_frame, max_seconds=run.max_seconds,
+                         progress=progress)
+    _store(run, camera, result, frame_zero)
 
 
 def _summary(result: AnalysisResult) -> dict:
@@ -259,6 +295,9 @@ def _store(run: AnalysisRun, camera: Camera, result: AnalysisResult, frame_zero:
                 for (hour, line, direction, lane), vehicles in sorted(counts.items()):
                     cursor.execute(_COUNT_SQL, [camera.layer_id, camera.ext_id, hour, line, direction, lane,
                                                 vehicles])
+            # Committed with the rows above: a delivery after this one must neither store nor count them again.
+            AnalysisRun.objects.filter(pk=run.pk).update(stored_at=timezone.now(), frames_done=result.frames_read,
+                                                         summary={**run.summary, **_summary(result)})
             return rows
     except BaseException:
         for field in saved:
@@ -276,10 +315,12 @@ def _keep(violation: Violation, item) -> object:
     return field
 
 
-def _file_incidents(run: AnalysisRun, camera: Camera, violations: list[Violation]) -> int:
-    """One incident per vehicle; a vehicle the intake refuses (e.g. placed outside the province) keeps why."""
+def _file_incidents(run: AnalysisRun, camera: Camera) -> int:
+    """One incident per vehicle not filed yet; a vehicle the intake refuses (e.g. placed outside the province) keeps
+    why. Each vehicle's incident and the link from its violations commit together, so a run delivered again
+    finds exactly the vehicles still to file."""
     by_track: dict[int, list[Violation]] = defaultdict(list)
-    for violation in violations:
+    for violation in Violation.objects.filter(run=run, incident__isnull=True, incident_error="").order_by("pk"):
         by_track[violation.track_id].append(violation)
     filed = 0
     for track, found in sorted(by_track.items()):

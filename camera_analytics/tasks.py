@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="camera_analytics.analyze_run", acks_late=True, reject_on_worker_lost=True)
 def analyze_run(run_id: int) -> str:
-    """Analyse one stored run. Results are written at its end in one transaction, so a redelivered run
-    (its worker died) starts over cleanly; a refused video is recorded on the run, not retried."""
+    """Analyse one stored run. Acknowledged when it ends, so a run whose worker died is delivered again: it
+    starts over if its results were not stored yet, else files only the incidents still missing (runs.py);
+    a refused video is recorded on the run, not retried."""
     if not AnalysisRun.objects.filter(pk=run_id).exists():
         return "missing"
     try:

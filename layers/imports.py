@@ -2,14 +2,14 @@
 
 import shutil
 import uuid
-import zlib
 from collections.abc import Callable
-from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
+
+from portal.session_locks import session_lock
 
 from .errors import LayersError, ReadOnlyLayer
 from .importing import ImportOptions, import_file
@@ -19,11 +19,11 @@ from .models import ImportJob, Layer
 from .registry import get_kind
 
 __all__ = ["UploadTooLarge", "ImportRunning", "store_upload", "check_import", "do_create_import", "do_queue_import",
-           "run_import_job", "options_of", "do_close_stalled_imports", "max_attempts", "STALLED_ERROR"]
+           "run_import_job", "options_of", "do_close_stalled_imports", "max_attempts", "STALLED_ERROR", "LOCK_SPACE"]
 
 STALLED_ERROR = ("The import was started several times and its worker stopped each time (killed, out of memory, "
                  "its machine gone), so nothing of the file was stored and the layer is as it was.")
-_LOCK_SPACE = zlib.crc32(b"layers.import") - 2**31  # the first key of the job's advisory lock (an int4)
+LOCK_SPACE = "layers.import"
 
 
 class UploadTooLarge(LayersError):
@@ -103,22 +103,6 @@ def max_attempts() -> int:
     return int(getattr(settings, "IMPORT_MAX_ATTEMPTS", 3))
 
 
-@contextmanager
-def _claimed(job_id: int):
-    """True while this session holds the job: a second delivery of the same job (the broker's redelivery of a
-    message whose worker it thought gone, the reaper's re-queue) finds it held and leaves it to the first.
-    A session lock, so PostgreSQL lets go the moment a killed worker's connection drops."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, job_id])
-        held = cursor.fetchone()[0]
-    try:
-        yield held
-    finally:
-        if held:
-            with suppress(DatabaseError), connection.cursor() as cursor:  # a broken session has let go already
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, job_id])
-
-
 def run_import_job(job: ImportJob, progress: Callable[[int, int], None] | None = None, *,
                    task_id: str = "") -> ImportJob:
     """The body of the Celery task (and of the command): run, then record the outcome on the job.
@@ -126,7 +110,8 @@ def run_import_job(job: ImportJob, progress: Callable[[int, int], None] | None =
     The import and the job's success are committed together, so whatever stops a worker part-way, the job
     can be run again from an unchanged layer. A job already finished is left as it is; one that another
     session holds raises ImportRunning."""
-    with _claimed(job.pk) as held:
+    # Held for the whole run: a second delivery (the broker's, the reaper's) finds it taken and leaves it.
+    with session_lock(LOCK_SPACE, job.pk) as held:
         if not held:
             raise ImportRunning()
         job.refresh_from_db()

@@ -149,6 +149,26 @@ def celery_worker(django_db_setup, tmp_path_factory):
     _stop(proc)
 
 
+@pytest.fixture
+def spawn_worker(django_db_setup):
+    """Start Celery workers of the test's own: spawn(queue, **env) -> process. Each runs in a process group of its
+    own, so a test can kill it whole (os.killpg, SIGKILL) as when its machine dies; all are stopped at the end."""
+    started: list[subprocess.Popen] = []
+
+    def spawn(queue: str, **env: str) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-Q", queue,
+             "--loglevel=WARNING", "--hostname", f"{queue}-{len(started)}@%h"],
+            cwd=ROOT, env={**_child_env(), "CELERY_QUEUE": queue, **env}, start_new_session=True)
+        started.append(proc)
+        return proc
+
+    yield spawn
+    for proc in started:
+        if proc.poll() is None:
+            _stop(proc)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

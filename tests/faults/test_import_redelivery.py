@@ -9,8 +9,9 @@ import shapely
 from django.db import connection
 
 from layers.importing import ImportOptions
-from layers.imports import _LOCK_SPACE, STALLED_ERROR, ImportRunning, do_create_import, max_attempts, run_import_job
+from layers.imports import LOCK_SPACE, STALLED_ERROR, ImportRunning, do_create_import, max_attempts, run_import_job
 from layers.models import ImportJob, LandParcel, Layer
+from portal.session_locks import lock_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def _other_session():
 def test_a_job_another_session_holds_is_left_to_it(tmp_path):
     job = _job(tmp_path)
     with _other_session() as other:
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_SPACE, job.pk])
+        other.execute("SELECT pg_advisory_lock(%s, %s)", lock_keys(LOCK_SPACE, job.pk))
         with pytest.raises(ImportRunning):
             run_import_job(job)
     job.refresh_from_db()
@@ -66,4 +67,4 @@ def test_a_job_whose_workers_keep_dying_stops_after_the_last_attempt(tmp_path):
     assert job.finished_at and not LandParcel.objects.filter(layer=job.layer).exists()
     # The lock was given back: nothing of this delivery holds the job.
     with _other_session() as other:
-        assert other.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, job.pk]).fetchone()[0]
+        assert other.execute("SELECT pg_try_advisory_lock(%s, %s)", lock_keys(LOCK_SPACE, job.pk)).fetchone()[0]

@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 
@@ -21,8 +20,6 @@ from layers.imports import do_create_import, store_upload
 from layers.models import ImportJob, LandParcel, Layer
 from layers.tasks import run_import
 from portal.accounts.models import OrgUnit, User
-
-ROOT = settings.BASE_DIR
 
 
 def _parcels(path, count: int, seed: int = 1):
@@ -75,15 +72,6 @@ def test_upload_through_the_api_is_imported_by_the_worker(committed, celery_work
     assert ImportJob.objects.get(pk=job_id).task_id
 
 
-def _worker(queue: str, **env: str) -> subprocess.Popen:
-    """A Celery worker of its own on `queue`, in a process group of its own (killed whole, as a machine dies)."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings.test", CELERY_QUEUE=queue,
-               DATABASE_URL=_database_url(), **env)
-    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-Q", queue,
-                             "--loglevel=WARNING", "--hostname", f"{queue}-{uuid.uuid4().hex[:6]}@%h"],
-                            cwd=ROOT, env=env, start_new_session=True)
-
-
 def _kill(worker: subprocess.Popen) -> None:
     if worker.poll() is None:
         os.killpg(worker.pid, signal.SIGKILL)  # no chance to clean up, as when a machine dies
@@ -91,7 +79,8 @@ def _kill(worker: subprocess.Popen) -> None:
 
 
 @pytest.mark.faults
-def test_a_worker_killed_mid_import_leaves_the_previous_version_and_the_job_is_delivered_again(committed, tmp_path):
+def test_a_worker_killed_mid_import_leaves_the_previous_version_and_the_job_is_delivered_again(committed, tmp_path,
+                                                                                             spawn_worker):
     layer = _layer(committed, "killed-parcels")
     from layers.importing import import_file
 
@@ -103,7 +92,7 @@ def test_a_worker_killed_mid_import_leaves_the_previous_version_and_the_job_is_d
         stored = store_upload(big.name, iter(lambda: handle.read(2**20), b""), big.stat().st_size)
     job = do_create_import(layer=layer, path=stored, file_name=big.name, options=ImportOptions())
     queue = f"kill-{os.getpid()}"
-    worker = _worker(queue)
+    worker = spawn_worker(queue)
     try:
         result = run_import.apply_async((job.pk,), queue=queue)
         ImportJob.objects.filter(pk=job.pk).update(task_id=result.id)  # as _send() records it when it queues the job
@@ -138,7 +127,7 @@ def test_a_worker_killed_mid_import_leaves_the_previous_version_and_the_job_is_d
     # The message was never acknowledged: a new worker gets it again from the broker (after the visibility
     # timeout, short here) and runs the whole import from the unchanged layer.
     started = time.monotonic()
-    again = _worker(queue, CELERY_VISIBILITY_TIMEOUT="3")
+    again = spawn_worker(queue, CELERY_VISIBILITY_TIMEOUT="3")
     try:
         while time.monotonic() - started < 60:
             job.refresh_from_db()
@@ -175,14 +164,6 @@ def _wait_for_the_killed_session_to_end() -> None:
                 return
         time.sleep(0.1)
     pytest.fail("the killed worker's database session is still there")
-
-
-def _database_url() -> str:
-    from django.db import connection
-
-    cfg = connection.settings_dict
-    password = f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else ""
-    return f"postgres://{cfg['USER']}{password}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
 
 
 def test_a_silent_import_whose_session_lives_is_left_and_one_whose_session_is_gone_is_queued_again(committed,
