@@ -66,6 +66,10 @@ NEEDS = (
     # Report tests read the text of the PDFs they render (pdftotext).
     Need("poppler-utils", _exe("pdftotext")),
     Need("python3-venv", _venv_works),
+    # The deployment's nginx site (deploy/nginx.conf) is run for real by tests/deploy/test_nginx_live.py.
+    # Debian's `nginx` is the binary itself (proxy_cache built in); nginx-light only adds the echo module to it.
+    # Looked up in /usr/sbin by path: a non-root PATH often leaves that directory out.
+    Need("nginx", lambda: Path("/usr/sbin/nginx").exists()),
 )
 
 
