@@ -9,6 +9,7 @@ import urllib.request
 from urllib.error import HTTPError
 
 import geopandas as gpd
+import pytest
 import redis
 import shapely
 from django.test import Client
@@ -16,6 +17,8 @@ from django.test import Client
 from layers.importing import import_file
 from layers.models import Layer
 from layers.tiles.service import cache_key
+
+pytestmark = pytest.mark.faults
 
 CENTRE = (108.99, 11.565)
 
