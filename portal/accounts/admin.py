@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import ApiToken, OrgUnit, User
+from portal.ratelimit import client_ip
+
+from . import audit
+from .models import ApiToken, AuditEvent, OrgUnit, User
 
 
 @admin.register(User)
@@ -22,3 +25,28 @@ class OrgUnitAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "prefix", "user", "created_at", "expires_at", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
+
+    def save_model(self, request, obj, form, change):  # inside the admin's own transaction
+        super().save_model(request, obj, form, change)
+        if change and "revoked_at" in form.changed_data and obj.revoked_at is not None:
+            audit.token_revoked(actor=request.user, token=obj, ip=client_ip(request))
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read only, for everyone: the log is evidence (PostgreSQL refuses changes to it as well)."""
+
+    list_display = ("at", "actor_name", "action", "object_type", "object_id", "ip")
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_name", "object_id")
+    date_hierarchy = "at"
+    readonly_fields = ("at", "actor", "actor_name", "action", "object_type", "object_id", "ip", "details")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -63,3 +63,55 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def personal_data_views(self):
+        return self.filter(action__in=AuditEvent.PERSONAL_DATA_VIEWS)
+
+    def about(self, object_type: str, object_id) -> "AuditEventQuerySet":
+        return self.filter(object_type=object_type, object_id=str(object_id))
+
+
+class AuditEvent(models.Model):
+    """One admin action or one look at personal data: who, what, on which object, from where, when.
+
+    Written by portal.accounts.audit only, once: PostgreSQL refuses to change or delete a row (migration 0002),
+    except the SET NULL of `actor` when an account is deleted (`actor_name` keeps who it was)."""
+
+    class Action(models.TextChoices):
+        TOKEN_ISSUED = "token_issued", _("API token issued")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        LAYER_STYLE_SAVED = "layer_style_saved", _("Layer style saved")
+        LAYER_IMPORT_STARTED = "layer_import_started", _("Layer import started")
+        CAMERA_CALIBRATION_SAVED = "camera_calibration_saved", _("Camera calibration saved")
+        CAMERA_RULES_SAVED = "camera_rules_saved", _("Camera rules saved")
+        INCIDENT_ASSIGNED = "incident_assigned", _("Incident assigned")
+        INCIDENT_MERGED = "incident_merged", _("Incident merged")
+        INCIDENT_BULK_ACTION = "incident_bulk_action", _("Bulk action on incidents")
+        REPORTER_CONTACT_VIEWED = "reporter_contact_viewed", _("Reporter's contact viewed")
+        INCIDENT_ORIGINAL_VIEWED = "incident_original_viewed", _("Original incident photo or video viewed")
+        VIOLATION_EVIDENCE_VIEWED = "violation_evidence_viewed", _("Violation evidence viewed (plates readable)")
+
+    PERSONAL_DATA_VIEWS = (Action.REPORTER_CONTACT_VIEWED, Action.INCIDENT_ORIGINAL_VIEWED,
+                           Action.VIOLATION_EVIDENCE_VIEWED)
+
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True, help_text="The username then; empty for the system.")
+    action = models.CharField(max_length=40, choices=Action.choices)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=100)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object_at"),
+                   models.Index(fields=["actor", "at"], name="audit_actor_at"),
+                   models.Index(fields=["action", "at"], name="audit_action_at")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name or 'system'} {self.action} {self.object_type} {self.object_id}"

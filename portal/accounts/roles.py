@@ -63,6 +63,7 @@ ROLES: dict[str, set[str]] = {
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_orgunit", "accounts.add_orgunit", "accounts.change_orgunit", "accounts.delete_orgunit",
         "accounts.view_apitoken", "accounts.change_apitoken",
+        "accounts.view_auditevent",  # the audit log: read only, for everyone (portal.accounts.admin)
         "layers.view_adminunit", "layers.view_adminunitsuccession", *_VIEW_LAYERS, *_RUN_REPORTS,
         *_MANAGE_NEWSLETTER,
     },

@@ -7,15 +7,19 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
-from .errors import TokenNotFound
+from . import audit
+from .errors import TokenNotFound, WeakPassword
 from .models import ApiToken, OrgUnit, User
 from .roles import ROLES
 
-__all__ = ["IssuedToken", "digest_of", "do_issue_token", "do_revoke_token", "find_token_user", "do_create_user"]
+__all__ = ["IssuedToken", "digest_of", "do_issue_token", "do_revoke_token", "find_token_user", "check_password",
+           "do_create_user"]
 
 TOKEN_PREFIX = "gp_"  # noqa: S105 (a marker that tells leaked-secret scanners what this is, not a secret)
 
@@ -31,18 +35,22 @@ class IssuedToken:
     key: str  # shown to the user once; never stored
 
 
-def do_issue_token(*, user: User, name: str, expires_at: datetime | None = None) -> IssuedToken:
+@transaction.atomic
+def do_issue_token(*, user: User, name: str, expires_at: datetime | None = None, ip: str | None = None) -> IssuedToken:
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], digest=digest_of(key), expires_at=expires_at)
+    audit.token_issued(actor=user, token=token, ip=ip)
     return IssuedToken(token=token, key=key)
 
 
-def do_revoke_token(*, user: User, token_id: int) -> ApiToken:
+@transaction.atomic
+def do_revoke_token(*, user: User, token_id: int, ip: str | None = None) -> ApiToken:
     token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
     if token is None:
         raise TokenNotFound()
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    audit.token_revoked(actor=user, token=token, ip=ip)
     return token
 
 
@@ -80,12 +88,22 @@ def find_token_user(key: str) -> User | None:
     return user
 
 
+def check_password(password: str, *, username: str, email: str = "") -> None:
+    """The password policy (AUTH_PASSWORD_VALIDATORS): long enough, not a common one, not all digits, not like
+    the user's name or e-mail."""
+    try:
+        validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        raise WeakPassword(" ".join(exc.messages)) from exc
+
+
 @transaction.atomic
 def do_create_user(*, username: str, password: str, roles: list[str], org_unit: OrgUnit | None = None,
                    email: str = "", is_staff: bool = False) -> User:
     unknown = [role for role in roles if role not in ROLES]
     if unknown:
         raise ValueError(f"unknown roles: {', '.join(unknown)}")
+    check_password(password, username=username, email=email)
     user = User.objects.create_user(username=username, password=password, email=email, org_unit=org_unit,
                                     is_staff=is_staff)
     user.groups.set(Group.objects.filter(name__in=roles))
