@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 from layers.models import Camera
 from portal.accounts.auth import token_or_session
 from portal.errors import NotFound, PermissionDenied
+from portal.ratelimit import client_ip
 
 from . import selectors, services
 from .access import can_review, can_see_counts, can_set_up, visible_cameras
@@ -90,7 +91,7 @@ def save_calibration(request, camera_id: int, body: CalibrationIn):
     camera = _camera(request, camera_id, allowed=can_set_up)
     size = _frame_size(camera, body.frame_width, body.frame_height)
     calibration = services.check_calibration([p.dict() for p in body.pairs], frame_size=size)
-    services.do_save_calibration(camera=camera, calibration=calibration, user=request.auth)
+    services.do_save_calibration(camera=camera, calibration=calibration, user=request.auth, ip=client_ip(request))
     return selectors.calibration_out(calibration, saved=True)
 
 
@@ -103,7 +104,8 @@ def get_rules(request, camera_id: int):
 def put_rules(request, camera_id: int, body: RulesIn):
     camera = _camera(request, camera_id, allowed=can_set_up)
     size = _frame_size(camera, body.frame_width, body.frame_height)
-    services.do_save_rules(camera=camera, rules=body.rules, frame_size=size)
+    services.do_save_rules(camera=camera, rules=body.rules, frame_size=size, user=request.auth,
+                           ip=client_ip(request))
     return selectors.rules_out(camera)
 
 

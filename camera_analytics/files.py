@@ -9,6 +9,8 @@ from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
 from layers.models import Camera
+from portal.accounts import audit
+from portal.ratelimit import client_ip
 
 from .access import can_review, can_set_up, visible_cameras
 from .models import CameraView, ViolationEvidence
@@ -60,5 +62,8 @@ def serve_evidence(request, evidence_id: int):
     if not can_review(user, camera):
         raise PermissionDenied
     ext = "mp4" if row.content_type == "video/mp4" else "jpg"
-    return _response(row.file, row.content_type, name=f"violation-{row.violation_id}-{row.role}.{ext}",
-                     sha256=row.sha256)
+    response = _response(row.file, row.content_type, name=f"violation-{row.violation_id}-{row.role}.{ext}",
+                         sha256=row.sha256)
+    if not row.public:  # the original: plates and faces readable, so each look is logged
+        audit.violation_evidence_viewed(actor=user, evidence=row, ip=client_ip(request))
+    return response

@@ -11,6 +11,7 @@ from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
 from layers.models import Camera
+from portal.accounts import audit
 
 from .core.calibration import Calibration, PointPair, fit_calibration
 from .core.errors import VideoUnreadable
@@ -122,7 +123,9 @@ def check_calibration(pairs, *, frame_size: tuple[int, int]) -> Calibration:
         return fit_calibration(_pairs(pairs), frame_size=frame_size)
 
 
-def do_save_calibration(*, camera: Camera, calibration: Calibration, user=None) -> CameraCalibration:
+@transaction.atomic
+def do_save_calibration(*, camera: Camera, calibration: Calibration, user=None,
+                        ip: str | None = None) -> CameraCalibration:
     fields = {
         "frame_width": calibration.frame_size[0], "frame_height": calibration.frame_size[1],
         "pairs": [{"u": p.u, "v": p.v, "lon": p.lon, "lat": p.lat} for p in calibration.pairs],
@@ -132,6 +135,8 @@ def do_save_calibration(*, camera: Camera, calibration: Calibration, user=None) 
     }
     saved, _created = CameraCalibration.objects.update_or_create(layer_id=camera.layer_id,
                                                                  camera_ext_id=camera.ext_id, defaults=fields)
+    audit.camera_calibration_saved(actor=user, camera=camera, pairs=len(calibration.pairs), rms_m=fields["rms_m"],
+                                   max_m=fields["max_m"], ip=ip)
     return saved
 
 
@@ -145,7 +150,8 @@ def check_rules(rules, *, frame_size: tuple[int, int]) -> RuleSet:
 
 
 @transaction.atomic
-def do_save_rules(*, camera: Camera, rules: list[dict], frame_size: tuple[int, int]) -> list[CameraRule]:
+def do_save_rules(*, camera: Camera, rules: list[dict], frame_size: tuple[int, int], user=None,
+                  ip: str | None = None) -> list[CameraRule]:
     """The camera's rules replaced by these (already checked) ones, all or none."""
     check_rules(rules, frame_size=frame_size)
     CameraRule.objects.of_camera(camera).delete()
@@ -153,7 +159,9 @@ def do_save_rules(*, camera: Camera, rules: list[dict], frame_size: tuple[int, i
                        name=str(rule.get("name") or f"{rule['kind']} {i + 1}").strip()[:100], definition=rule,
                        order=i, frame_width=frame_size[0], frame_height=frame_size[1])
             for i, rule in enumerate(rules)]
-    return CameraRule.objects.bulk_create(rows)
+    saved = CameraRule.objects.bulk_create(rows)
+    audit.camera_rules_saved(actor=user, camera=camera, rules=rules, ip=ip)
+    return saved
 
 
 def rules_of(camera: Camera, *, frame_size: tuple[int, int] | None = None) -> RuleSet:

@@ -4,10 +4,11 @@ reports without anyone's identity. Each look at a reporter's identity is logged.
 
 from django.db.models import QuerySet
 
+from portal.accounts import audit
 from portal.accounts.scope import district_unit_ids
 
 from .chat.models import Reply
-from .models import Incident, PersonalDataAccess
+from .models import Incident
 
 __all__ = ["is_dispatcher", "is_agency_staff", "staff_incidents", "can_dispatch", "can_handle", "can_see_reporter",
            "reporter_identity", "staff_replies", "REPORTER_FIELDS"]
@@ -59,8 +60,7 @@ def reporter_identity(user, incident: Incident, *, via: str, ip: str | None = No
     shown = {name: getattr(incident, name) for name in REPORTER_FIELDS}
     filled = [name for name, value in shown.items() if value]
     if filled:
-        PersonalDataAccess.objects.create(user=user, incident=incident, fields=",".join(filled), via=via[:40],
-                                          ip=ip if ip and ip != "unknown" else None)
+        audit.reporter_contact_viewed(actor=user, incident=incident, fields=filled, via=via, ip=ip)
     return shown
 
 

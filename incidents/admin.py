@@ -5,7 +5,7 @@ way to edit history."""
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
-from .models import Category, CategoryAttribute, Incident, IncidentEvent, OutboxMessage, PersonalDataAccess, RoutingRule
+from .models import Category, CategoryAttribute, Incident, IncidentEvent, OutboxMessage, RoutingRule
 
 
 class AttributeInline(admin.TabularInline):
@@ -57,9 +57,3 @@ class IncidentEventAdmin(ReadOnly):
 class OutboxAdmin(ReadOnly):
     list_display = ("kind", "to", "subject", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "kind")
-
-
-@admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(ReadOnly):
-    list_display = ("at", "user", "incident", "fields", "via", "ip")
-    list_filter = ("via",)

@@ -191,7 +191,7 @@ def assign(request, incident_id: int, payload: AssignIn):
         agency = OrgUnit.objects.filter(code=payload.agency).first()
         if agency is None:
             raise InvalidInput(f"There is no organisation {payload.agency!r}.", field="agency")
-    return _act(request, incident_id, services.do_assign, agency=agency, reason=payload.reason)
+    return _act(request, incident_id, services.do_assign, agency=agency, reason=payload.reason, ip=client_ip(request))
 
 
 @router.post("/staff/{incident_id}/start", auth=token_or_session)
@@ -223,7 +223,8 @@ def merge(request, incident_id: int, payload: MergeIn):
     into = staff_incidents(request.auth).filter(tracking_code=payload.into.strip().upper()).first()
     if into is None:
         raise InvalidInput(f"There is no report {payload.into!r}.", field="into")
-    return _staff_out(request, services.do_merge(incident=incident, into=into, actor=request.auth))
+    return _staff_out(request, services.do_merge(incident=incident, into=into, actor=request.auth,
+                                                 ip=client_ip(request)))
 
 
 # --- hotline --------------------------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema
 
+from portal.accounts import audit
 from portal.accounts.auth import token_or_session
 from portal.accounts.models import OrgUnit
 from portal.errors import InvalidInput, PermissionDenied, PortalError
+from portal.ratelimit import client_ip
 
 from . import services
 from .access import is_dispatcher, staff_incidents
@@ -140,7 +142,7 @@ class BulkIn(Schema):
 
 def _bulk_action(request, payload: BulkIn):
     """The service call for one incident, with the arguments fixed once for the whole batch."""
-    actor = request.auth
+    actor, ip = request.auth, client_ip(request)
     if payload.action == "accept":
         return lambda incident: services.do_accept(incident=incident, actor=actor, note=payload.reason)
     if payload.action == "reject":
@@ -155,12 +157,12 @@ def _bulk_action(request, payload: BulkIn):
             if agency is None:
                 raise InvalidInput(f"There is no organisation {payload.agency!r}.", field="agency")
         return lambda incident: services.do_assign(incident=incident, actor=actor, agency=agency,
-                                                   reason=payload.reason)
+                                                   reason=payload.reason, ip=ip)
     if payload.action == "merge":
         into = staff_incidents(actor).filter(tracking_code=(payload.into or "").strip().upper()).first()
         if into is None:
             raise InvalidInput(f"There is no report {payload.into!r}.", field="into")
-        return lambda incident: services.do_merge(incident=incident, into=into, actor=actor)
+        return lambda incident: services.do_merge(incident=incident, into=into, actor=actor, ip=ip)
     raise InvalidInput(f"Unknown action {payload.action!r}; use accept, reject, assign, merge or note.",
                        field="action")
 
@@ -181,4 +183,5 @@ def bulk(request, payload: BulkIn):
             results.append({"id": incident_id, "code": exc.code, "ok": False, "message": exc.user_msg})
             continue
         results.append({"id": incident_id, "ok": True, "status": done.status})
+    audit.incident_bulk_action(actor=request.auth, action=payload.action, results=results, ip=client_ip(request))
     return {"action": payload.action, "done": sum(r["ok"] for r in results), "results": results}

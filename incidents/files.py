@@ -3,10 +3,11 @@ originals only to the staff handling the report, each look logged like a look at
 
 from django.http import FileResponse, Http404, HttpRequest
 
+from portal.accounts import audit
 from portal.ratelimit import client_ip
 
 from .access import can_handle
-from .models import IncidentMedia, PersonalDataAccess
+from .models import IncidentMedia
 
 __all__ = ["serve_media"]
 
@@ -19,9 +20,7 @@ def serve_media(request: HttpRequest, media_id: int, variant: str) -> FileRespon
     if variant == "original":
         if not can_handle(request.user, incident):
             raise Http404  # never say a private file exists
-        PersonalDataAccess.objects.create(user=request.user, incident=incident, fields="original_media",
-                                          via="media", ip=client_ip(request) if client_ip(request) != "unknown"
-                                          else None)
+        audit.incident_original_viewed(actor=request.user, media=media, ip=client_ip(request))
         stored, content_type, cache = media.original, media.content_type, "private, no-store"
     else:
         visible = incident.public and incident.status != "rejected"

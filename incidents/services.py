@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from portal.accounts import audit
 from portal.accounts.models import OrgUnit
 from portal.errors import InvalidInput, PermissionDenied
 
@@ -94,7 +95,8 @@ def do_reject(*, incident: Incident, actor, reason: str) -> Incident:
 
 
 @transaction.atomic
-def do_assign(*, incident: Incident, actor, agency: OrgUnit | None, reason: str = "") -> Incident:
+def do_assign(*, incident: Incident, actor, agency: OrgUnit | None, reason: str = "",
+              ip: str | None = None) -> Incident:
     """To an agency (assigned, or reassigned when it had one), or back to the IOC's triage queue (None).
 
     Dispatchers assign anywhere; agency staff may only hand their own incident back to triage."""
@@ -124,6 +126,8 @@ def do_assign(*, incident: Incident, actor, agency: OrgUnit | None, reason: str 
     if agency is not None:
         queue_to_agency(incident, kind="assigned", subject=f"[{incident.tracking_code}] Phản ánh mới / New report",
                         body=f"{incident.category.name_vi}: {incident.description[:500]}\n")
+    audit.incident_assigned(actor=actor, incident=incident, agency=agency, previous=previous_agency, reason=reason,
+                            ip=ip)
     announce_change(incident, "assigned")
     return incident
 
@@ -222,7 +226,7 @@ def do_add_note(*, incident: Incident, actor, note: str, public: bool) -> Incide
 
 
 @transaction.atomic
-def do_merge(*, incident: Incident, into: Incident, actor) -> Incident:
+def do_merge(*, incident: Incident, into: Incident, actor, ip: str | None = None) -> Incident:
     """`incident` is a duplicate of `into`: it closes, and its reporter and followers follow `into`."""
     if incident.pk == into.pk:
         raise InvalidInput("A report cannot be merged into itself.", field="into")
@@ -243,6 +247,7 @@ def do_merge(*, incident: Incident, into: Incident, actor) -> Incident:
 
     for email in emails:
         follow(into, email)
+    audit.incident_merged(actor=actor, incident=incident, into=into, ip=ip)
     announce_change(incident, "merged")
     return incident
 

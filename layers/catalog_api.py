@@ -15,13 +15,14 @@ from ninja import Field, Query, Router, Schema
 
 from portal.accounts.auth import public_access
 from portal.errors import NotFound, PermissionDenied
+from portal.ratelimit import client_ip
 from portal.streaming import streaming_response
 
 from .exporting import FORMATS, FormatName, export_etag, export_fields, export_layer
 from .models import Layer
 from .permissions import can_edit_layer
 from .registry import UnknownKind, get_kind
-from .styles import check_style, layer_style
+from .styles import do_save_style, layer_style
 
 __all__ = ["router"]
 
@@ -149,6 +150,5 @@ def save_style(request, slug: str, style: StyleIn):
     layer = _visible_layer(request, slug)
     if not can_edit_layer(_caller(request), layer):
         raise PermissionDenied("only the layer's data stewards may change its style")
-    layer.style = check_style(style.dict())
-    layer.save(update_fields=["style", "updated_at"])
+    do_save_style(layer=layer, style=style.dict(), actor=_caller(request), ip=client_ip(request))
     return layer_style(layer)

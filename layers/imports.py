@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from portal.accounts import audit
 from portal.session_locks import session_lock
 
 from .errors import LayersError, ReadOnlyLayer
@@ -72,22 +73,27 @@ def check_import(layer: Layer, path: Path, options: ImportOptions) -> SourceInfo
     return info
 
 
-def do_create_import(*, layer: Layer, path: Path, file_name: str, options: ImportOptions, user=None) -> ImportJob:
-    """Check the stored upload and record the job; a refused upload is deleted at once."""
+def do_create_import(*, layer: Layer, path: Path, file_name: str, options: ImportOptions, user=None,
+                     ip: str | None = None) -> ImportJob:
+    """Check the stored upload and record the job (with its audit row); a refused upload is deleted at once."""
     try:
         info = check_import(layer, path, options)
     except LayersError:
         shutil.rmtree(path.parent, ignore_errors=True)
         raise
-    return ImportJob.objects.create(
-        layer=layer, created_by=user, file_name=file_name, file_path=str(path), mode=options.mode,
-        total=max(info.features, 0),
-        options={"mapping": options.mapping, "constants": options.constants, "srid": options.srid,
-                 "vn2000_province": options.vn2000_province, "source_layer": options.source_layer})
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            layer=layer, created_by=user, file_name=file_name, file_path=str(path), mode=options.mode,
+            total=max(info.features, 0),
+            options={"mapping": options.mapping, "constants": options.constants, "srid": options.srid,
+                     "vn2000_province": options.vn2000_province, "source_layer": options.source_layer})
+        audit.layer_import_started(actor=user, job=job, ip=ip)
+    return job
 
 
-def do_queue_import(*, layer: Layer, path: Path, file_name: str, options: ImportOptions, user=None) -> ImportJob:
-    job = do_create_import(layer=layer, path=path, file_name=file_name, options=options, user=user)
+def do_queue_import(*, layer: Layer, path: Path, file_name: str, options: ImportOptions, user=None,
+                    ip: str | None = None) -> ImportJob:
+    job = do_create_import(layer=layer, path=path, file_name=file_name, options=options, user=user, ip=ip)
     from .tasks import run_import
 
     transaction.on_commit(lambda: _send(job, run_import))

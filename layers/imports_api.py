@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 
 from portal.accounts.auth import token_or_session
 from portal.errors import InvalidInput, NotFound, PermissionDenied
+from portal.ratelimit import client_ip
 
 from .importing import ImportOptions
 from .imports import do_queue_import, store_upload
@@ -83,7 +84,8 @@ def create_import(request, form: Form[ImportForm], file: File[UploadedFile]):
                             constants=_json_object(form.constants, "constants"), mode=form.mode, srid=form.srid,
                             vn2000_province=form.vn2000_province, source_layer=form.source_layer)
     path = store_upload(file.name, file.chunks(), file.size)
-    job = do_queue_import(layer=layer, path=path, file_name=file.name, options=options, user=request.auth)
+    job = do_queue_import(layer=layer, path=path, file_name=file.name, options=options, user=request.auth,
+                          ip=client_ip(request))
     return Status(202, _job_out(job))
 
 

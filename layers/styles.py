@@ -2,14 +2,16 @@
 
 import re
 
+from django.db import transaction
 from django.urls import reverse
 
+from portal.accounts import audit
 from portal.errors import InvalidInput
 
 from .models import Layer
 from .registry import get_kind
 
-__all__ = ["layer_style", "style_document", "check_style"]
+__all__ = ["layer_style", "style_document", "check_style", "do_save_style"]
 
 _TYPES = {"fill": "fill-", "line": "line-", "circle": "circle-", "symbol": ("icon-", "text-", "symbol-"),
           "fill-extrusion": "fill-extrusion-", "heatmap": "heatmap-"}
@@ -51,6 +53,17 @@ def check_style(style: dict) -> dict:
                 raise InvalidInput(f"{name!r} is not a {part} property of a {kind} layer", field=f"style.{part}")
             _check_value(value, f"style.{part}.{name}")
     return style
+
+
+@transaction.atomic
+def do_save_style(*, layer: Layer, style: dict, actor, ip: str | None = None) -> Layer:
+    """The layer's style replaced by `style` once checked, with an audit row of before and after."""
+    style = check_style(style)
+    previous = layer.style
+    layer.style = style
+    layer.save(update_fields=["style", "updated_at"])
+    audit.layer_style_saved(actor=actor, layer=layer, previous=previous, style=style, ip=ip)
+    return layer
 
 
 def style_document(request, layer: Layer) -> dict:

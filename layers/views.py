@@ -9,6 +9,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from portal.ratelimit import client_ip
+
 from .errors import LayersError
 from .forms import MappingForm, UploadForm
 from .importing import ImportOptions
@@ -75,7 +77,8 @@ def start(request):
         mapping, constants = form.mapping()
         options = ImportOptions(**{**state["options"], "mapping": mapping, "constants": constants})
         try:
-            job = do_queue_import(layer=layer, path=path, file_name=state["name"], options=options, user=request.user)
+            job = do_queue_import(layer=layer, path=path, file_name=state["name"], options=options, user=request.user,
+                                  ip=client_ip(request))
         except LayersError as exc:
             # A refused upload is deleted, so the steward starts again from the upload form.
             upload_form = UploadForm(layers=_editable_layers(request.user), initial={"layer": layer})

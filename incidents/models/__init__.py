@@ -5,11 +5,11 @@ from .categories import Category, CategoryAttribute, NetworkKind
 from .events import EventKind, IncidentEvent
 from .incidents import FINISHED_STATUSES, OPEN_STATUSES, STAFF_CHANNELS, Channel, Incident, Status
 from .outbox import OutboxMessage
-from .privacy import Follower, PersonalDataAccess, PinDropLink
+from .privacy import Follower, PinDropLink
 from .routing import RoutingRule
 
 __all__ = [
     "Category", "CategoryAttribute", "Channel", "EventKind", "FINISHED_STATUSES", "Follower", "Incident",
-    "IncidentEvent", "IncidentMedia", "NetworkKind", "OPEN_STATUSES", "OutboxMessage", "PersonalDataAccess",
-    "PinDropLink", "RoutingRule", "STAFF_CHANNELS", "Status",
+    "IncidentEvent", "IncidentMedia", "NetworkKind", "OPEN_STATUSES", "OutboxMessage", "PinDropLink", "RoutingRule",
+    "STAFF_CHANNELS", "Status",
 ]

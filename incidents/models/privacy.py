@@ -1,26 +1,9 @@
-"""Reads of reporters' personal data (audit log), followers, and one-time pin-drop links."""
+"""Followers and one-time pin-drop links. (Looks at reporters' personal data are in the portal's audit log,
+portal.accounts.audit.)"""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-
-class PersonalDataAccess(models.Model):
-    """Someone was shown a reporter's name, phone or email. Written on every such view."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="personal_data_reads")
-    fields = models.CharField(max_length=200)
-    via = models.CharField(max_length=40, help_text="api, page, dispatch, export…")
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["incident", "at"]), models.Index(fields=["user", "at"])]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} read {self.fields} of {self.incident_id}"
 
 
 class Follower(models.Model):

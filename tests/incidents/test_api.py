@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from incident_helpers import NHA_TRANG, PHAN_RANG, audio_only_mp4, jpeg_bytes
 
-from incidents.models import Incident, IncidentMedia, PersonalDataAccess
+from incidents.models import Incident, IncidentMedia
+from portal.accounts.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -123,14 +124,16 @@ def test_agency_staff_see_their_agency_only_and_each_contact_view_is_logged(
     assert client.get(f"/api/incidents/staff/{incident.pk}", HTTP_AUTHORIZATION=water).status_code == 404
     listed = client.get("/api/incidents/staff", HTTP_AUTHORIZATION=roads).json()
     assert listed["count"] == 1 and "reporter" not in listed["results"][0]
-    assert not PersonalDataAccess.objects.exists()
+    assert not AuditEvent.objects.personal_data_views().exists()
 
     detail = client.get(f"/api/incidents/staff/{incident.pk}", HTTP_AUTHORIZATION=roads).json()
     assert detail["reporter"]["reporter_phone"] == "0912 345 678"
     client.get(f"/api/incidents/staff/{incident.pk}", HTTP_AUTHORIZATION=ioc)
-    reads = list(PersonalDataAccess.objects.values_list("user__username", "fields", "via"))
-    assert reads == [("dispatcher", "reporter_name,reporter_phone,reporter_email", "api"),
-                     ("roads", "reporter_name,reporter_phone,reporter_email", "api")]
+    reads = list(AuditEvent.objects.personal_data_views().about("incident", incident.pk).values_list(
+        "actor__username", "action", "details"))
+    fields = ["reporter_name", "reporter_phone", "reporter_email"]
+    assert reads == [("dispatcher", "reporter_contact_viewed", {"fields": fields, "via": "api"}),
+                     ("roads", "reporter_contact_viewed", {"fields": fields, "via": "api"})]
     assert client.get("/api/incidents/staff").status_code == 401
 
 

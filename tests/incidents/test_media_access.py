@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from incident_helpers import PHAN_RANG, jpeg_bytes
 
 from incidents.intake import Report, check_report, do_submit_incident
-from incidents.models import IncidentMedia, PersonalDataAccess, RoutingRule
+from incidents.models import IncidentMedia, RoutingRule
+from portal.accounts.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +40,12 @@ def test_the_assigned_agency_gets_the_original_and_the_look_is_logged(client, me
     assert response.status_code == 200
     assert (response["Content-Type"], response["Cache-Control"]) == ("image/jpeg", "private, no-store")
     assert _body(response) == PHOTO  # the original as uploaded, EXIF and all
-    reads = list(PersonalDataAccess.objects.values_list("user", "incident", "fields", "via", "ip"))
-    assert reads == [(roads_staff.pk, media.incident_id, "original_media", "media", "10.20.30.40")]
+    reads = list(AuditEvent.objects.personal_data_views().values_list(
+        "actor", "actor_name", "action", "object_type", "object_id", "details", "ip"))
+    assert reads == [(roads_staff.pk, "roads", "incident_original_viewed", "incident", str(media.incident_id),
+                      {"media": media.pk, "via": "media"}, "10.20.30.40")]
     _body(client.get(_url(media)))
-    assert PersonalDataAccess.objects.count() == 2  # every look, not the first only
+    assert AuditEvent.objects.personal_data_views().count() == 2  # every look, not the first only
 
 
 def test_another_agency_and_the_public_find_no_original_and_leave_no_log(client, media, water_staff):
@@ -51,11 +54,11 @@ def test_another_agency_and_the_public_find_no_original_and_leave_no_log(client,
     assert client.get(_url(media)).status_code == 404
     # Nor may they reach it as the public copy while the worker has not made one.
     assert client.get(_url(media, "public")).status_code == 404
-    assert not PersonalDataAccess.objects.exists()
+    assert not AuditEvent.objects.exists()
 
 
 def test_an_unknown_variant_or_media_is_404(client, media, roads_staff):
     client.force_login(roads_staff)
     assert client.get(_url(media, "raw")).status_code == 404
     assert client.get(f"/incidents/media/{media.pk + 1000}/original").status_code == 404
-    assert not PersonalDataAccess.objects.exists()
+    assert not AuditEvent.objects.exists()
