@@ -92,3 +92,28 @@ def test_a_look_at_the_reporters_contact_is_in_the_audit_log(desk, dispatcher):
     assert (row.actor, row.action, row.object_type, row.object_id, row.ip) == (
         dispatcher, "reporter_contact_viewed", "incident", str(incident.pk), "10.3.3.3")
     assert row.details == {"fields": ["reporter_phone"], "via": "api"}
+
+
+def test_the_migration_moves_logged_reads_into_the_audit_log(admin_units, categories, orgs, dispatcher):
+    """incidents 0007 on a database that still has PersonalDataAccess rows (its table made again for the test)."""
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    incident = _report()
+    state = MigrationLoader(connection).project_state([("incidents", "0006_category_citizen_reportable"),
+                                                       ("accounts", "0002_audit_event")])
+    reads = state.apps.get_model("incidents", "PersonalDataAccess")
+    with connection.schema_editor() as editor:
+        editor.create_model(reads)  # rolled back with the test's transaction
+    reads.objects.create(user_id=dispatcher.pk, incident_id=incident.pk, fields="reporter_name,reporter_phone",
+                         via="page", ip="10.2.2.2")
+    reads.objects.create(user_id=None, incident_id=incident.pk, fields="original_media", via="media")
+    import_module("incidents.migrations.0007_personal_data_reads_to_audit_log").move_reads(state.apps, None)
+    moved = list(AuditEvent.objects.order_by("id").values_list("actor", "actor_name", "action", "object_id",
+                                                               "details", "ip"))
+    assert moved == [
+        (dispatcher.pk, "dispatcher", "reporter_contact_viewed", str(incident.pk),
+         {"fields": ["reporter_name", "reporter_phone"], "via": "page"}, "10.2.2.2"),
+        (None, "", "incident_original_viewed", str(incident.pk), {"via": "media"}, None)]
