@@ -61,7 +61,7 @@ class World:
     params: dict = field(default_factory=dict)  # path parameters by name, for the default (public) variant
     variants: dict = field(default_factory=dict)  # variant -> parameters that differ from the default
     secrets: list = field(default_factory=list)
-    sessions: list = field(default_factory=list)
+    sessions_before: set = field(default_factory=set)
     made: list = field(default_factory=list)  # rows to delete afterwards, in creation order
 
     def settings(self):
@@ -124,7 +124,6 @@ def _users(world: World) -> None:
         client = Client(raise_request_exception=False)
         client.force_login(user)
         world.clients[name] = client
-        world.sessions.append(client.session.session_key)
 
 
 def _parcel_layer(world: World, variant: str, visibility: str, n: int):
@@ -296,6 +295,9 @@ def _planning(world: World) -> None:
 
 
 def build_world(world: World, raster_file: Path) -> World:
+    from django.contrib.sessions.models import Session
+
+    world.sessions_before = set(Session.objects.values_list("session_key", flat=True))
     with world.settings():
         _orgs(world)
         _users(world)
@@ -367,7 +369,10 @@ def remove_world(world: World) -> None:
         if not isinstance(obj, Incident):
             type(obj).objects.filter(pk=obj.pk).delete()
     layers.delete()
-    Session.objects.filter(session_key__in=world.sessions).delete()
+    # The matrix's clients' sessions, and those the served portal opened at its login form (signed with its own
+    # key, so known only as new since the world was built).
+    Session.objects.exclude(session_key__in=world.sessions_before).delete()
     for org in orgs:
         type(org).objects.filter(pk=org.pk).delete()
     shutil.rmtree(world.root, ignore_errors=True)
+
