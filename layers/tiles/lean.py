@@ -45,9 +45,6 @@ class LeanTiles:
         # The security headers Django's middleware adds (portal.security), over HTTP and over HTTPS.
         self._security = {secure: [(name.lower().encode(), value.encode())
                                    for name, value in security_headers(secure=secure)] for secure in (False, True)}
-        # The security headers Django's middleware adds (portal.security), over HTTP and over HTTPS.
-        self._security = {secure: [(name.lower().encode(), value.encode())
-                                   for name, value in security_headers(secure=secure)] for secure in (False, True)}
 
     async def _resources(self):
         if self._pool is None:
