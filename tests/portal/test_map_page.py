@@ -80,7 +80,6 @@ class Visit:
         self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
         self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
         self.blocked = watch(self.page)  # Content-Security-Policy violations land in errors too (console)
-        self.blocked = watch(self.page)  # Content-Security-Policy violations land in errors too (console)
 
     def open(self, hash_: str = ""):
         self.page.goto(f"{self.base}/map/{hash_}")
