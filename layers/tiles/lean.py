@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from layers.registry import UnknownKind, get_kind
 from portal.security import scope_is_secure, security_headers
+from portal.unavailable import DATABASE_DOWN
 
 from .directory import PublicLayers
 from .service import CACHE_SECONDS, FEATURE_CAP, BadTile, cache_key, compress, etag_of, parse_tile, tile_headers
@@ -80,7 +81,11 @@ class LeanTiles:
 
     async def __call__(self, scope, receive, send):
         match = self._ours(scope)
-        if match is None or not await self._serve(scope, send, match):
+        try:
+            served = match is not None and await self._serve(scope, send, match)
+        except DATABASE_DOWN:
+            served = False  # Django meets the same outage and answers it: 503 with Retry-After
+        if not served:
             await self.django(scope, receive, send)
 
     async def _serve(self, scope, send, match) -> bool:

@@ -129,8 +129,21 @@ def test_reports_during_a_postgres_restart_get_201_or_503_and_none_answered_201_
             if status == 503:
                 time.sleep(0.2)
 
+    tiles: list[tuple[int, dict]] = []
+
+    def tile_client() -> None:
+        # A tile of a layer the portal does not have: the lean path asks the catalog, then hands it to Django.
+        while not stop.is_set():
+            try:
+                with urllib.request.urlopen(f"{base}/tiles/no-such-layer/14/13000/7600.mvt", timeout=60) as r:
+                    tiles.append((r.status, {}))
+            except HTTPError as error:
+                tiles.append((error.code, {k.lower(): v for k, v in error.headers.items()}))
+            time.sleep(0.2)
+
     # Lean JSON path (no cookie) and Django's path (a cookie sends it through the middleware and ninja).
     threads = [threading.Thread(target=client, args=(f"lean{i}", {})) for i in range(3)]
+    threads.append(threading.Thread(target=tile_client))
     threads += [threading.Thread(target=client, args=(f"django{i}", {"Cookie": "seen=1"})) for i in range(2)]
     for thread in threads:
         thread.start()
@@ -161,6 +174,8 @@ def test_reports_during_a_postgres_restart_get_201_or_503_and_none_answered_201_
             assert headers.get("retry-after") == str(RETRY_AFTER_SECONDS), (name, headers)
             assert body["code"] == "unavailable" and body["message"], body
     assert statuses.get(503, 0) >= 1, statuses  # the outage was felt
+    assert {status for status, _ in tiles} == {404, 503}, tiles  # tiles too: 503 while it lasts, never 500
+    assert all(headers.get("retry-after") == str(RETRY_AFTER_SECONDS) for status, headers in tiles if status == 503)
     after = answers[before:]
     assert any(a[2] == 503 for a in after)
     accepted = {a[4]["tracking_code"]: a[1] for a in answers if a[2] == 201}
