@@ -504,3 +504,11 @@ def test_nginx_caches_public_tiles_and_passes_credentials_through(services, ngin
         args = [arg for d in named(tiles, directive) for arg in d.args]
         assert "$http_authorization" in args and "$http_cookie" in args, f"{directive} must skip callers with rights"
     assert named(tiles, "proxy_pass")[0].args == named(nginx["locations"]["/"], "proxy_pass")[0].args
+
+
+def test_env_example_points_the_replica_url_at_the_replica_with_the_primarys_credentials():
+    values, _ = env_example()
+    primary, replica = urlsplit(values["DATABASE_URL"]), urlsplit(values["DATABASE_REPLICA_URL"])
+    assert replica.hostname == "postgis-replica", "DATABASE_REPLICA_URL must point at the postgis-replica service"
+    assert (replica.username, replica.password, replica.path) == (primary.username, primary.password, primary.path)
+    assert values["REPLICATION_PASSWORD"] == "change-me", "REPLICATION_PASSWORD must stay a placeholder"
