@@ -204,7 +204,8 @@ API_CASES: list[Case] = [
     api("POST", "/api/incidents/track/{code}/rate", {CIT}, json={"rating": 5}),
     api("POST", "/api/incidents/track/{code}/reopen", {CIT}, json={"reason": "Vẫn còn"}),
     # incidents: staff work on incident A (district A, agency A)
-    api("GET", "/api/incidents/staff", HANDLE_A, judge=shows("code")),
+    # lists: whether incident A is among what the caller gets (its category only, whatever else the database holds)
+    api("GET", "/api/incidents/staff", HANDLE_A, judge=shows("code"), query=lambda p: {"category": p["category"]}),
     api("GET", "/api/incidents/staff/{incident_id}", HANDLE_A),
     api("POST", "/api/incidents/staff/{incident_id}/accept", DISPATCH_A, json={"reason": ""}),
     api("POST", "/api/incidents/staff/{incident_id}/reject", DISPATCH_A, json={"reason": "Trùng"}),
@@ -220,8 +221,9 @@ API_CASES: list[Case] = [
         "category": p["category"], "description": "Gọi điện H11", "lon": 108.9497, "lat": 11.5992}),
     api("GET", "/api/incidents/pin/{key}", EVERYONE, names={"key": "pin_key"}),
     api("POST", "/api/incidents/pin/{key}", EVERYONE, names={"key": "pin_key"}, json={"lon": 108.9497, "lat": 11.5992}),
-    api("GET", "/api/dispatch/incidents", HANDLE_A, judge=shows("code")),
-    api("GET", "/api/dispatch/duplicates", DISPATCH_A, judge=shows("code")),
+    api("GET", "/api/dispatch/incidents", HANDLE_A, judge=shows("code"), query=lambda p: {"category": p["category"]}),
+    api("GET", "/api/dispatch/duplicates", DISPATCH_A, judge=shows("code"),
+        query=lambda p: {"ids": f"{p['incident_id']},{p['incident_a2_id']}"}),
     api("POST", "/api/dispatch/bulk", HANDLE_A, judge=_bulk_done,
         json=lambda p: {"action": "note", "ids": [int(p["incident_id"])], "reason": "Ghi chú"}),
     # chat webhooks: signed by the platform, never by a role
@@ -253,7 +255,7 @@ API_CASES: list[Case] = [
         denied=frozenset({401, 403})),
     api("POST", "/api/queries/zonal-stats", {PL}, json=lambda p: {"raster": p["raster"], "polygons": "communes"}),
     # reports: district A's run
-    api("GET", "/api/reports/", SEES_RUN_A, judge=_runs_show_a),
+    api("GET", "/api/reports/", SEES_RUN_A, judge=_runs_show_a, query={"kind": "weekly", "limit": 500}),
     api("POST", "/api/reports/", {DP, DD, AD}, json=lambda p: {
         "area": p["report_area"], "level": "district", "start": p["report_start"], "end": p["report_end"]}),
     api("GET", "/api/reports/{run_id}", SEES_RUN_A),

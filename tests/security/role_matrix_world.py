@@ -220,9 +220,10 @@ def _incidents(world: World) -> None:
     key = "h11-pin-drop-key-0123456789"
     PinDropLink.objects.create(digest=hashlib.sha256(key.encode()).hexdigest(), expires_at=timezone.now()
                                + timedelta(days=1), draft={"category": category.code, "description": "Gọi H11"})
-    world.params.update(incident_id=str(a.pk), code=a.tracking_code, request_id=a.tracking_code,
-                        token_id_311=str(a.token), media_id=str(media.pk), pin_key=key, into=
-                        world.incidents["a2"].tracking_code)
+    a2 = world.incidents["a2"]
+    world.params.update(incident_id=str(a.pk), incident_a2_id=str(a2.pk), code=a.tracking_code,
+                        request_id=a.tracking_code, token_id_311=str(a.token), media_id=str(media.pk), pin_key=key,
+                        into=a2.tracking_code)
 
 
 def _chat(world: World) -> None:

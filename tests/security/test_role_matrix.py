@@ -45,7 +45,8 @@ def matrix_world(request, admin_units, boundaries, django_db_blocker, tmp_path_f
     if MATRIX:
         # Shown even when every test passed: the closing note quotes it.
         line = (f"role matrix: {MATRIX['endpoints']} endpoints ({MATRIX['cases']} with their object variants) × "
-                f"{len(PRINCIPALS)} principals = {MATRIX['calls']} calls; lean ASGI paths: {MATRIX['lean']} calls")
+                f"{len(PRINCIPALS)} principals = {MATRIX['calls']} calls; through the served portal (lean ASGI "
+                f"paths, the event stream): {MATRIX['served']} calls")
         capture = request.config.pluginmanager.get_plugin("capturemanager")
         with capture.global_and_fixture_disabled():
             print(f"\n{line}")
@@ -195,7 +196,7 @@ def test_tiles_through_the_served_portal(matrix_world, portal_server, variant):
     url = f"{portal_server}/tiles/{params['slug']}/{params['z']}/{params['x']}/{params['y']}.mvt"
     wrong = []
     for principal in PRINCIPALS:
-        MATRIX["lean"] += 1
+        MATRIX["served"] += 1
         response = requests.get(url, headers=_headers(matrix_world, principal), timeout=30)
         assert response.status_code < 500, (principal, response.status_code, response.text[:300])
         if (response.status_code in (200, 204)) != (principal in expected):
@@ -218,7 +219,7 @@ def test_json_reports_through_the_served_portal(matrix_world, portal_server):
     """Everyone may report; the answer carries the new report's code and key, never anyone's identity."""
     ticket = _aged_ticket(portal_server)
     for principal in PRINCIPALS:
-        MATRIX["lean"] += 1
+        MATRIX["served"] += 1
         body = {"category": matrix_world.params["category"], "description": f"Ổ gà H11 qua cổng {principal}",
                 "lon": 108.9498, "lat": 11.5993, "ticket": ticket}
         response = requests.post(f"{portal_server}/api/incidents/", json=body,
@@ -226,7 +227,7 @@ def test_json_reports_through_the_served_portal(matrix_world, portal_server):
         assert response.status_code == 201, (principal, response.status_code, response.text[:300])
         leaked = [s for s in matrix_world.secrets if any(f in response.content for f in _forms(s))]
         assert not leaked, (principal, leaked)
-    MATRIX["lean"] += 1
+    MATRIX["served"] += 1
     refused = requests.post(f"{portal_server}/api/incidents/", json=body,
                             headers={"Authorization": "Bearer gp_not-a-token"}, timeout=30)
     assert refused.status_code == 401 and refused.json()["code"] == "not_authenticated"
@@ -250,8 +251,11 @@ def test_dispatch_events_through_the_served_portal(matrix_world, portal_server):
     """The live page's stream (an async view that never ends) opens for dispatchers and agency staff only."""
     [case] = [c for c in CASES if c.key == "GET dispatch:events"]
     wrong = []
+    MATRIX["endpoints"] += 1
+    MATRIX["cases"] += 1
     for principal in PRINCIPALS:
-        MATRIX["lean"] += 1
+        MATRIX["served"] += 1
+        MATRIX["calls"] += 1
         browser = _logged_in(portal_server, matrix_world, principal)
         with browser.get(f"{portal_server}/dispatch/events", stream=True, timeout=30) as response:
             opened = response.status_code == 200 and b"event: ready" in next(response.iter_content(256), b"")
