@@ -5,6 +5,8 @@ way to edit history."""
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
+from portal.readonly_admin import ReadOnlyAdmin
+
 from .models import Category, CategoryAttribute, Incident, IncidentEvent, OutboxMessage, RoutingRule
 
 
@@ -28,19 +30,8 @@ class RoutingRuleAdmin(GISModelAdmin):
     raw_id_fields = ("admin_unit",)
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Incident)
-class IncidentAdmin(ReadOnly):
+class IncidentAdmin(ReadOnlyAdmin):
     list_display = ("tracking_code", "category", "status", "agency", "channel", "deadline", "created_at")
     list_filter = ("status", "channel", "category", "agency")
     search_fields = ("tracking_code",)
@@ -48,12 +39,12 @@ class IncidentAdmin(ReadOnly):
 
 
 @admin.register(IncidentEvent)
-class IncidentEventAdmin(ReadOnly):
+class IncidentEventAdmin(ReadOnlyAdmin):
     list_display = ("incident", "kind", "at", "actor_label", "public")
     list_filter = ("kind", "public")
 
 
 @admin.register(OutboxMessage)
-class OutboxAdmin(ReadOnly):
+class OutboxAdmin(ReadOnlyAdmin):
     list_display = ("kind", "to", "subject", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "kind")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from portal.ratelimit import client_ip
+from portal.readonly_admin import ReadOnlyAdmin
 
 from . import audit
 from .models import ApiToken, AuditEvent, OrgUnit, User
@@ -33,7 +34,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read only, for everyone: the log is evidence (PostgreSQL refuses changes to it as well)."""
 
     list_display = ("at", "actor_name", "action", "object_type", "object_id", "ip")
@@ -41,12 +42,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor_name", "object_id")
     date_hierarchy = "at"
     readonly_fields = ("at", "actor", "actor_name", "action", "object_type", "object_id", "ip", "details")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
