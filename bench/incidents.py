@@ -189,12 +189,14 @@ def _delete_floor_rows(conninfo: str) -> None:
 
 def _setup():
     from django.conf import settings
+    from django.core.management import call_command
 
     from incidents.models import Category
     from portal.accounts.models import User
     from portal.accounts.services import do_issue_token
     from portal.demo import load_admin_units
 
+    call_command("migrate", verbosity=0, interactive=False)
     load_admin_units(settings.SHARED_DATA_DIR / "boundaries", lambda line: print(f"  {line}"))
     category, _ = Category.objects.update_or_create(code=CATEGORY, defaults={
         "name_vi": "Bench", "name_en": "Bench", "deadline_days": 3, "public_by_default": False})
