@@ -21,7 +21,8 @@ __all__ = ["router", "run_out", "file_response"]
 
 router = Router(auth=token_or_session)
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
-               "email": "text/html; charset=utf-8", "map.png": "image/png", "trend.png": "image/png"}
+               "email": "text/html; charset=utf-8", "map.png": "image/png", "trend.png": "image/png",
+               "map.js": "text/javascript; charset=utf-8"}
 
 
 def _day(text: str | None, field: str) -> date | None:
@@ -85,7 +86,7 @@ def file_response(run: ReportRun, fmt: str, *, download: bool = True) -> FileRes
         raise ReportNotReady()
     extension = {"email": "email.html"}.get(fmt, fmt)
     response = FileResponse(read_path(stored.path).open("rb"), content_type=MEDIA_TYPES[fmt],
-                            as_attachment=download and fmt not in ("html",),
+                            as_attachment=download and fmt not in ("html", "map.js"),
                             filename=f"{run.kind}-{run.area_code}-{run.first_day}-{run.last_day}.{extension}")
     response["ETag"] = f'"{stored.sha256}"'
     response["X-Checksum-SHA256"] = stored.sha256

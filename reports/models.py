@@ -76,6 +76,7 @@ class ReportFile(models.Model):
         EMAIL = "email", _("HTML e-mail")
         MAP_PNG = "map.png", _("Map picture (e-mail)")
         TREND_PNG = "trend.png", _("Trend chart (e-mail)")
+        MAP_JS = "map.js", _("Interactive map's script (web page)")
 
     run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="files")
     format = models.CharField(max_length=12, choices=Format.choices)

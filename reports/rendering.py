@@ -1,22 +1,26 @@
-"""The report's files from its figures: HTML with an interactive map (MapLibre served by the portal), PDF with
-a static map drawn on the server (WeasyPrint, no network), CSV; and the newsletter's e-mail and PDF."""
+"""The report's files from its figures: HTML with an interactive map (folium's Leaflet map, every asset served by
+the portal, its code a file of the run), PDF with a static map drawn on the server (WeasyPrint, no network), CSV;
+and the newsletter's e-mail and PDF."""
 
 import base64
-import json
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
 from geoprocessing.pdf import FONT_DIRS, LocalOnlyFetcher, render_pdf
 
-from . import charts, maps
+from . import charts, maps, webmap
 from .records import Figures
 from .tables import figures_csv
 
-__all__ = ["Pictures", "draw_pictures", "report_html", "report_pdf", "report_csv", "svg_data_uri", "png_data_uri",
-           "map_geojson"]
+__all__ = ["Pictures", "ReportPage", "MAP_SCRIPT", "draw_pictures", "report_html", "report_pdf", "report_csv",
+           "svg_data_uri", "png_data_uri"]
 
 STATIC = settings.STATIC_URL.rstrip("/")
+# The map's code, stored beside the page as the run's "map.js" file and named relative to the page's URL, which
+# is the run's own (/reports/<id>/, /reports/<id>/html, /api/reports/<id>/files/html): each serves it beside.
+MAP_SCRIPT = "map.js"
 
 
 class Pictures:
@@ -44,25 +48,12 @@ def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def map_geojson(figures: Figures, units: list[dict]) -> dict:
-    """Communes with their counts and the hotspot cells, for the interactive map."""
-    import shapely
+@dataclass(frozen=True)
+class ReportPage:
+    """The report's web page and its map's script (the CSP runs no inline script: the page loads it)."""
 
-    received = {row.key: row for row in figures.by_commune}
-    features = []
-    for unit in units:
-        row = received.get(str(unit["id"]))
-        features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(
-            shapely.set_precision(unit["geometry"], 1e-5))), "properties": {
-            "kind": "area" if unit["level"] != "commune" else "commune", "name": unit["name"],
-            "received": row.received if row else 0, "resolved": row.resolved if row else 0,
-            "overdue": row.overdue if row else 0}})
-    for rank, spot in enumerate(figures.hotspots, 1):
-        ring = [list(point) for point in spot.ring]
-        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                         "properties": {"kind": "hotspot", "rank": rank, "count": spot.count, "z": spot.z,
-                                        "confidence": spot.confidence}})
-    return {"type": "FeatureCollection", "features": features}
+    html: str
+    script: str
 
 
 def _context(figures: Figures, pictures: Pictures, *, title: str, generated: str) -> dict:
@@ -79,10 +70,12 @@ def _context(figures: Figures, pictures: Pictures, *, title: str, generated: str
                  "rows": figures.by_commune}]}
 
 
-def report_html(figures: Figures, pictures: Pictures, units: list[dict], *, title: str, generated: str) -> str:
+def report_html(figures: Figures, pictures: Pictures, units: list[dict], *, title: str,
+                generated: str) -> ReportPage:
+    live = webmap.report_map(figures, units, static=STATIC)
     context = _context(figures, pictures, title=title, generated=generated)
-    context.update(static=STATIC, map_data=map_geojson(figures, units), interactive=True)
-    return render_to_string("reports/report.html", context)
+    context.update(static=STATIC, map=live, map_script=MAP_SCRIPT, interactive=True)
+    return ReportPage(html=render_to_string("reports/report.html", context), script=live.script)
 
 
 def report_pdf(figures: Figures, pictures: Pictures, *, title: str, generated: str) -> bytes:

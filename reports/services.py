@@ -26,14 +26,16 @@ from .periods import Period, PeriodError, check_range, month_before, week_before
 from .records import Area, Figures
 from .storage import write_file
 
-__all__ = ["FORMATS", "check_period", "check_format", "check_request", "do_request_report", "do_build_run",
-           "build_figures", "weekly_targets", "do_schedule_weekly", "do_schedule_newsletter", "run_area",
-           "run_period", "figures_digest"]
+__all__ = ["FORMATS", "PAGE_FILES", "check_period", "check_format", "check_request", "do_request_report",
+           "do_build_run", "build_figures", "weekly_targets", "do_schedule_weekly", "do_schedule_newsletter",
+           "run_area", "run_period", "figures_digest"]
 
 log = logging.getLogger(__name__)
 # What each kind of run offers for download.
 FORMATS = {ReportRun.Kind.WEEKLY: ("html", "pdf", "csv"), ReportRun.Kind.ADHOC: ("html", "pdf", "csv"),
            ReportRun.Kind.NEWSLETTER: ("html", "pdf", "csv", "email")}
+# Files the HTML page loads beside itself, served like the downloads but not offered as one.
+PAGE_FILES = {ReportRun.Kind.WEEKLY: ("map.js",), ReportRun.Kind.ADHOC: ("map.js",)}
 TREND_PERIODS = 8
 
 
@@ -46,7 +48,7 @@ def check_period(start: date | None, end: date | None, *, now: datetime | None =
 
 def check_format(run: ReportRun, fmt: str) -> str:
     offered = FORMATS[run.kind]
-    if fmt not in offered:
+    if fmt not in offered and fmt not in PAGE_FILES.get(run.kind, ()):
         raise FormatNotOffered(f"Format {fmt[:20]!r} is not offered for this report; choose one of "
                                f"{', '.join(offered)}.", field="format")
     return fmt
@@ -159,9 +161,6 @@ def do_build_run(run: ReportRun) -> ReportRun:
         pictures = rendering.draw_pictures(figures, units)
         generated = timezone.localtime().strftime("%d/%m/%Y %H:%M")
         title = _title(run)
-        say(0.75, "html")
-        _store(run, "html", rendering.report_html(figures, pictures, units, title=title,
-                                                  generated=generated).encode())
         _store(run, "csv", rendering.report_csv(figures))
         if run.kind == ReportRun.Kind.NEWSLETTER:
             from .newsletter import newsletter_files
@@ -172,6 +171,11 @@ def do_build_run(run: ReportRun) -> ReportRun:
             for fmt, data in files.items():
                 _store(run, fmt, data)
         else:
+            say(0.75, "html")
+            page = rendering.report_html(figures, pictures, units, title=title, generated=generated)
+            # The script first: a reader of the new page finds the map it loads.
+            _store(run, rendering.MAP_SCRIPT, page.script.encode())
+            _store(run, "html", page.html.encode())
             say(0.85, "pdf")
             _store(run, "pdf", rendering.report_pdf(figures, pictures, title=title, generated=generated))
     except Exception as exc:

@@ -124,9 +124,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # MapLibre and other front-end packages come from npm and are served by the portal itself.
-# Bootstrap (portal/mapassets) puts MapLibre's two files there, and builds glyphs and sprites from Debian
-# fonts and npm icons.
+# Bootstrap (portal/mapassets) puts the files pages load from MapLibre and Leaflet (the reports' folium maps)
+# there, and builds glyphs and sprites from Debian fonts and npm icons.
 STATICFILES_DIRS = [("vendor/maplibre-gl", BASE_DIR / "built" / "vendor" / "maplibre-gl"),
+                    ("vendor/leaflet", BASE_DIR / "built" / "vendor" / "leaflet"),
                     ("map", BASE_DIR / "built" / "map")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -430,7 +430,8 @@ def test_prod_settings_start_from_env_example_alone():
 
 
 def test_collectstatic_as_the_migrate_service_runs_it():
-    """Prod settings, the manifest storage and node_modules' MapLibre: what migrate does before web starts."""
+    """Prod settings, the manifest storage and node_modules' MapLibre and Leaflet: what migrate does before web
+    starts."""
     values, _ = env_example()
     with tempfile.TemporaryDirectory() as tmp:  # ~100 MB of output: removed at once, not kept by pytest
         static = Path(tmp) / "static"
@@ -440,8 +441,13 @@ def test_collectstatic_as_the_migrate_service_runs_it():
                                 capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr[-2000:]
         manifest = json.loads((static / "staticfiles.json").read_text())["paths"]
-    for needed in ("portal/portal.css", "vendor/maplibre-gl/maplibre-gl.js", "vendor/maplibre-gl/maplibre-gl.css"):
+    for needed in ("portal/portal.css", "vendor/maplibre-gl/maplibre-gl.js", "vendor/maplibre-gl/maplibre-gl.css",
+                   "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/leaflet/images/layers.png",
+                   "reports/report.css"):
         assert needed in manifest, f"collectstatic did not produce {needed}"
+    # Only the files pages load: no source maps nor dev builds of the npm packages.
+    vendored = [path for path in manifest if path.startswith("vendor/")]
+    assert not [path for path in vendored if path.endswith(".map") or "-src" in path or "-dev" in path], vendored
 
 
 # --- Dockerfile and .dockerignore ----------------------------------------------------------------------------

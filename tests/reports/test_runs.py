@@ -5,6 +5,7 @@ a 400 with the reason, district IOC staff see only their district."""
 import csv
 import io
 import json
+import re
 import subprocess
 from datetime import date, datetime, time, timedelta
 
@@ -42,11 +43,25 @@ def _pdf_images(run) -> list[tuple[int, int]]:
     return [(int(row[3]), int(row[4])) for row in rows if row[2] == "image"]
 
 
+def _addresses(html: str) -> list[str]:
+    """Every address the page names in src=, href= or CSS url(), in order."""
+    return re.findall(r"""(?:\b(?:src|href)\s*=\s*|url\(\s*)["']?([^"')\s>]+)""", html)
+
+
+def _loaded(html: str) -> list[str]:
+    """The addresses of what the page loads: all but data: URIs and the SVG charts' own #fragments; and none
+    of any address on another host (http(s)://… or //…)."""
+    addresses = _addresses(html)
+    elsewhere = [a for a in addresses if re.match(r"(?i)(https?:)?//", a)]
+    assert not elsewhere and "@import" not in html, f"the page names another host: {elsewhere[:5]}"
+    return [a for a in addresses if not a.startswith(("data:", "#"))]
+
+
 def test_weekly_run_writes_html_pdf_csv_and_the_same_period_gives_the_same_figures(reports_dir, world, incidents,
                                                                                     province_area):
     run = _built(province_area)
     assert run.status == "done" and run.progress == 1.0 and run.runs == 1
-    assert {f.format for f in run.files.all()} == {"html", "pdf", "csv"}
+    assert {f.format for f in run.files.all()} == {"html", "pdf", "csv", "map.js"}
     totals = run.figures["totals"]
     # The PDF's text holds the totals, each right under its label in the boxes at the top.
     text = _pdf_text(run)
@@ -69,7 +84,16 @@ def test_weekly_run_writes_html_pdf_csv_and_the_same_period_gives_the_same_figur
     assert int(csv_totals["received"]) == totals["received"] and int(csv_totals["overdue"]) == totals["overdue"]
     assert sum(int(r[4]) for r in rows if r[0] == "by_category" and r[3] == "received") == totals["received"]
     html = read_path(run.files.get(format="html").path).read_text()
-    assert "report-map-data" in html and "<svg" in html
+    script = read_path(run.files.get(format="map.js").path).read_text()
+    assert "<svg" in html and 'class="folium-map report-map"' in html
+    # The folium map: Leaflet from the portal's static files, its code the run's map.js, never inline.
+    assert _loaded(html) == ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+                             "/static/reports/report.css", "map.js"], _loaded(html)
+    assert [tag for tag in re.findall(r"<script\b[^>]*>", html) if "src=" not in tag] == []
+    assert "L.map(" in script and "L.geoJson(" in script and "<script" not in script
+    assert not re.search(r"https?:|[\"'(]//", script), "the map's code names another host"
+    assert run.figures["by_commune"] and all(json.dumps(row["label"])[1:-1] in script
+                                             for row in run.figures["by_commune"] if row["key"])
 
     # Asked again: the finished run. Run again: same row, same figures, same CSV bytes.
     digest, csv_sha = run.digest, run.files.get(format="csv").sha256
@@ -78,7 +102,8 @@ def test_weekly_run_writes_html_pdf_csv_and_the_same_period_gives_the_same_figur
                                            queue=False, rerun=True))
     assert rerun.pk == run.pk and rerun.runs == 2
     assert rerun.digest == digest and rerun.files.get(format="csv").sha256 == csv_sha
-    assert ReportRun.objects.count() == 1 and ReportFile.objects.filter(run=rerun).count() == 3
+    assert rerun.files.get(format="map.js").sha256 == run.files.get(format="map.js").sha256
+    assert ReportRun.objects.count() == 1 and ReportFile.objects.filter(run=rerun).count() == 4
 
     # Work done in the following week (new reports, resolutions) does not change the week's figures.
     generate_history(HistorySpec(start=WEEK.end, end=WEEK.end + timedelta(days=7), count=60, seed=9),
@@ -162,12 +187,22 @@ def test_files_and_pages_of_a_run(reports_dir, dispatcher, world, incidents, pro
     assert pdf["X-Checksum-SHA256"] == run.files.get(format="pdf").sha256
     detail = client.get(f"/api/reports/{run.pk}").json()
     assert detail["figures"]["totals"]["received"] == run.figures["totals"]["received"]
-    assert {f["format"] for f in detail["files"]} == {"html", "pdf", "csv"}
+    assert {f["format"] for f in detail["files"]} == {"html", "pdf", "csv", "map.js"}
     page = client.get("/reports/")
     text = page.content.decode()
     assert page.status_code == 200 and f"/reports/{run.pk}/" in text and f"/reports/{run.pk}/pdf" in text
+    assert f"/reports/{run.pk}/map.js" not in text  # the page's script is no download
     html = client.get(f"/reports/{run.pk}/")
     assert html.status_code == 200 and b"report-map" in b"".join(html.streaming_content)
+    assert "script-src 'self';" in html["Content-Security-Policy"]
+    # The page names its map's script relative to itself: each address of the page serves it beside.
+    for url in (f"/reports/{run.pk}/map.js", f"/api/reports/{run.pk}/files/map.js"):
+        script = client.get(url)
+        assert script.status_code == 200, url
+        assert script["Content-Type"] == "text/javascript; charset=utf-8" and "attachment" not in script.get(
+            "Content-Disposition", "")
+        assert b"".join(script.streaming_content).decode().count("L.map(") == 1
+    assert Client().get(f"/reports/{run.pk}/map.js").status_code == 302  # to the login page
 
 
 def test_district_ioc_sees_only_its_district(reports_dir, world, province_area, district):
