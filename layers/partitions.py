@@ -4,15 +4,21 @@ A replace import loads a new table with no index and no foreign key, builds its 
 swaps it in for the layer's old partition inside the import's transaction. PostgreSQL then checks the
 foreign keys with one query per key instead of one trigger per row, and no other layer's index is touched.
 Everything here reads the parent's own definitions from the catalog, so a new kind needs no code here.
+
+The loading table is committed before its indexes are built, so that several connections build them side by
+side: it is no partition yet, and nothing reads it until the import's own transaction swaps it in.
 """
 
 import re
+import secrets
+import threading
+from collections.abc import Callable
 
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-__all__ = ["is_partitioned", "layer_partition", "create_loading_table", "index_loading_table", "swap_in",
-           "partition_by_layer", "drop_layer_partitions", "DuplicateKey"]
+__all__ = ["is_partitioned", "layer_partition", "loading_name", "create_loading_table", "held_here",
+           "index_loading_table", "swap_in", "partition_by_layer", "drop_layer_partitions", "DuplicateKey"]
 
 # Waiting this long for readers of the parent (tiles, exports) to let go, several times, before giving up:
 # the swap takes an exclusive lock, and queries arriving meanwhile queue behind it.
@@ -47,13 +53,33 @@ def layer_partition(cursor, table: str, layer_id: int) -> str | None:
     return row[0] if row else None
 
 
+def loading_name(table: str, layer_id: int) -> str:
+    return f"{partition_name(table, layer_id)}_load"
+
+
 def create_loading_table(cursor, table: str, layer_id: int) -> str:
-    """A table shaped like the parent (defaults, the id sequence, generated columns), with no index yet."""
-    name = f"{partition_name(table, layer_id)}_load"
+    """A table shaped like the parent (defaults, the id sequence, generated columns), with no index yet.
+
+    Its check that every row is this layer's is tested row by row as rows arrive, and lets ATTACH skip the
+    scan that would prove it."""
+    name = loading_name(table, layer_id)
     cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
-    cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS)")
-                   .format(sql.Identifier(name), sql.Identifier(table)))
+    cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS, "
+                           "CONSTRAINT {} CHECK (layer_id = {}))").format(
+        sql.Identifier(name), sql.Identifier(table), sql.Identifier(f"{name}_layer"), sql.Literal(int(layer_id))))
     return name
+
+
+def held_here(cursor, table: str, loading: str) -> bool:
+    """Whether this session's transaction holds a lock that another session loading `loading` could wait for:
+    one taken on the parent by an earlier swap in the same transaction (the table it swapped in may still carry
+    the loading name for other sessions), or any on the loading table."""
+    cursor.execute("""
+        SELECT EXISTS (SELECT FROM pg_locks WHERE pid = pg_backend_pid() AND granted AND (
+               relation = to_regclass(%s) AND mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock')
+               OR relation = to_regclass(%s)))
+    """, [table, loading])
+    return cursor.fetchone()[0]
 
 
 def _parent_keys(cursor, table: str) -> list[tuple[str, str]]:
@@ -75,27 +101,84 @@ def _parent_indexes(cursor, table: str) -> list[str]:
 
 
 _ON_TABLE = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ")
+_KEY = re.compile(r"^(PRIMARY KEY|UNIQUE) (\([^()]*\))$")
 
 
-def index_loading_table(cursor, table: str, name: str, layer_id: int) -> None:
+def _build_plan(table: str, name: str, keys: list[tuple[str, str]], indexes: list[str]):
+    """(CREATE INDEX statements, keys first; the ALTER TABLEs that make the key indexes the table's keys)."""
+    target = sql.Identifier(name)
+    builds, adopt = [], []
+    # Named once per load: the partition it replaces still holds its own keys' indexes until the swap.
+    token = secrets.token_hex(4)
+    for number, (_conname, definition) in enumerate(keys):
+        found = _KEY.match(definition)
+        if found is None:  # a key of another shape: added by ALTER TABLE alone, after the indexes
+            adopt.append(sql.SQL("ALTER TABLE {} ADD {}").format(target, sql.SQL(definition)))
+            continue
+        index = sql.Identifier(f"{name}_k{number}_{token}")
+        builds.append(sql.SQL("CREATE UNIQUE INDEX {} ON {} {}").format(index, target, sql.SQL(found.group(2))))
+        adopt.append(sql.SQL("ALTER TABLE {} ADD {} USING INDEX {}").format(target, sql.SQL(found.group(1)), index))
+    for statement in indexes:
+        builds.append(sql.SQL(_ON_TABLE.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX ON {{}} ", statement))
+                      .format(target))
+    return builds, adopt
+
+
+def index_loading_table(cursor, table: str, name: str, *, connect: Callable | None = None, workers: int = 1) -> None:
     """Give the loaded table the parent's keys and indexes, so attaching it adopts them instead of building.
 
-    Keys come first: a duplicate key fails here, before minutes go into the other indexes.
+    With `connect` (the table committed), each index is built on a connection of its own, `workers` at a time:
+    one build uses one core. Without, one after the other on `cursor`, in its transaction. Keys come first: a
+    duplicate key fails there and stops the other builds.
     """
-    # Sorts for the indexes in memory instead of on disk; only this transaction's setting.
-    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-    target = sql.Identifier(name)
-    for _conname, definition in _parent_keys(cursor, table):
+    builds, adopt = _build_plan(table, name, _parent_keys(cursor, table), _parent_indexes(cursor, table))
+    if connect is None or workers < 2:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")  # sorts in memory, not on disk
         try:
-            cursor.execute(sql.SQL("ALTER TABLE {} ADD {}").format(target, sql.SQL(definition)))
+            for statement in [*builds, *adopt]:
+                cursor.execute(statement)
         except pg_errors.UniqueViolation as exc:
             raise DuplicateKey(str(exc.diag.message_detail or "")) from exc
-    for statement in _parent_indexes(cursor, table):
-        cursor.execute(sql.SQL(_ON_TABLE.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX ON {{}} ", statement))
-                       .format(target))
-    # Lets ATTACH skip its scan that proves every row belongs to this layer.
-    cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK (layer_id = {})").format(
-        target, sql.Identifier(f"{name}_layer"), sql.Literal(int(layer_id))))
+        return
+    pending, lock, failures, running = list(reversed(builds)), threading.Lock(), [], []
+
+    def build() -> None:
+        with connect() as conn:
+            conn.autocommit = True
+            # Sorts for the index in memory instead of on disk; this session's setting only.
+            conn.execute("SET maintenance_work_mem = '512MB'")
+            with lock:
+                running.append(conn)
+            while True:
+                with lock:
+                    if failures or not pending:
+                        return
+                    statement = pending.pop()
+                try:
+                    conn.execute(statement)
+                except Exception as exc:  # noqa: BLE001 (any failure stops the others and is raised below)
+                    with lock:
+                        first = not failures
+                        failures.append(exc)
+                        others = [c for c in running if c is not conn]
+                    if first:
+                        for other in others:
+                            other.cancel_safe()
+                    return
+
+    threads = [threading.Thread(target=build, name=f"index-{n}") for n in range(max(1, min(workers, len(builds))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        first = failures[0]
+        if isinstance(first, pg_errors.UniqueViolation):
+            raise DuplicateKey(str(first.diag.message_detail or "")) from first
+        raise first
+    with connect() as conn:
+        for statement in adopt:
+            conn.execute(statement)
 
 
 def swap_in(cursor, table: str, layer_id: int, name: str) -> None:
@@ -129,6 +212,7 @@ def _swap(cursor, table: str, parent, layer_id: int, name: str) -> None:
         cursor.execute(sql.SQL("DELETE FROM {} WHERE layer_id = %s").format(parent), [layer_id])
     cursor.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
         parent, sql.Identifier(name), sql.Literal(int(layer_id))))
+    # Made by create_loading_table; the partition bound says the same from now on.
     cursor.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
         sql.Identifier(name), sql.Identifier(f"{name}_layer")))
     cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(

@@ -158,19 +158,25 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
                 progress(done, max(total, done))
         report.features_read = done
 
-    with transaction.atomic():
-        with connection.cursor() as django_cursor:
-            writer = writer_for(django_cursor.cursor, kind, layer, names, options.mode)
-            writer.copy(tables())
-            defaulted = frozenset(kind.import_columns[name].write_column for name in constants
-                                  if name not in options.constants)
-            report.created, report.updated, report.removed = writer.merge(options.mode, keep=defaulted)
-        report.imported = report.created + report.updated
+    writer = None
+    try:
+        with transaction.atomic():
+            with connection.cursor() as django_cursor:
+                writer = writer_for(django_cursor.cursor, kind, layer, names, options.mode)
+                writer.copy(tables())
+                defaulted = frozenset(kind.import_columns[name].write_column for name in constants
+                                      if name not in options.constants)
+                report.created, report.updated, report.removed = writer.merge(options.mode, keep=defaulted)
+            report.imported = report.created + report.updated
 
-        report.features_skipped = notes.empty + notes.unrepairable
-        report.notes.extend(notes.lines())
-        report.notes.extend(after_import(kind.key, layer.pk))
-        report.version = layer.bump_version()
+            report.features_skipped = notes.empty + notes.unrepairable
+            report.notes.extend(notes.lines())
+            report.notes.extend(after_import(kind.key, layer.pk))
+            report.version = layer.bump_version()
+    except BaseException:
+        if writer is not None:
+            writer.discard()  # the transaction (or savepoint) has rolled back and let go of its locks
+        raise
     return report
 
 

@@ -5,13 +5,16 @@ table that is not partitioned, goes through a temporary stage merged with one IN
 """
 
 import io
+import logging
 import re
 from collections.abc import Iterable
 
 import numpy as np
+import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import shapely
+from django.conf import settings
 from django.db import connection
 from psycopg import errors as pg_errors
 from psycopg import sql
@@ -25,6 +28,7 @@ from layers.registry import LayerKind
 __all__ = ["hex_wkb", "FreshPartition", "StagedMerge", "writer_for"]
 
 _CSV = pa_csv.WriteOptions(include_header=False)
+log = logging.getLogger(__name__)
 
 
 def hex_wkb(geoms: np.ndarray, known: np.ndarray | None = None) -> pa.Array:
@@ -57,7 +61,7 @@ def _duplicate(detail: str) -> BadMapping:
     return BadMapping(f"ext_id {key} appears twice in the file: the key must identify one feature")
 
 
-def _copy_csv(cursor, table: str, names: list[str], tables: Iterable[pa.Table], *, freeze: bool = False) -> None:
+def _copy_csv(cursor, table: str, names: list[str], tables: Iterable[pa.Table], *, freeze: bool = False) -> int:
     # FREEZE (only for a table made in this transaction): rows are written visible to all, so the index
     # builds that follow and the first readers set no hint bits and vacuum has nothing to freeze.
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv{})").format(
@@ -69,16 +73,42 @@ def _copy_csv(cursor, table: str, names: list[str], tables: Iterable[pa.Table], 
             out = io.BytesIO()
             pa_csv.write_csv(table_, out, _CSV)
             copy.write(out.getbuffer())
+    return cursor.rowcount
+
+
+def side_connection() -> psycopg.Connection:
+    """A connection beside Django's, to the same database: what an import commits on it is a loading table,
+    never a layer's rows (those change only when the import's own transaction swaps the table in)."""
+    params = connection.get_connection_params()
+    found = {key: params[key] for key in _CONNINFO if params.get(key) is not None}
+    # Waiting on a lock longer than this is a bug to hear about, not a hang.
+    found["options"] = f"{found.get('options', '')} -c lock_timeout=60s".strip()
+    return psycopg.connect(**found)
+
+
+_CONNINFO = ("dbname", "user", "password", "host", "port", "options", "client_encoding")
 
 
 class FreshPartition:
-    """Replace: the rows go into a new table, whose keys and indexes are then built in bulk and swapped in."""
+    """Replace: the rows go into a new table, whose keys and indexes are then built in bulk, several at once,
+    and swapped in.
 
-    def __init__(self, cursor, kind: LayerKind, layer: Layer, names: list[str]):
+    With several workers the new table is filled and committed on a connection of its own, so that other
+    connections can build its indexes side by side (measured on 1M parcels, 2 cores: 6.2 s one after the other,
+    4.0 s side by side). Until the swap nothing reads it; an import that fails drops it (`discard`), and one
+    whose process died leaves it to the next import of the layer, which drops it first. When the import's
+    transaction already holds locks that connection would wait for (an earlier swap in the same transaction),
+    everything happens in that transaction, one index after the other.
+    """
+
+    def __init__(self, cursor, kind: LayerKind, layer: Layer, names: list[str], *, workers: int = 1):
         self.cursor, self.table, self.layer, self.names = cursor, kind.table, layer, names
-        self.loading = partitions.create_loading_table(cursor, self.table, layer.pk)
+        self.loading = partitions.loading_name(self.table, layer.pk)
+        self.beside = workers > 1 and not partitions.held_here(cursor, self.table, self.loading)
+        self.workers = workers
         cursor.execute("SELECT now()::text")
         self._now = cursor.fetchone()[0]
+        self.staged = 0
 
     def copy(self, tables: Iterable[pa.Table]) -> None:
         def stamped():
@@ -86,19 +116,26 @@ class FreshPartition:
                 rows = len(table)
                 yield table.add_column(0, "layer_id", pa.repeat(pa.scalar(self.layer.pk), rows)) \
                            .add_column(1, "updated_at", pa.repeat(pa.scalar(self._now), rows))
-        _copy_csv(self.cursor, self.loading, ["layer_id", "updated_at", *self.names], stamped(), freeze=True)
+        columns = ["layer_id", "updated_at", *self.names]
+        if not self.beside:
+            partitions.create_loading_table(self.cursor, self.table, self.layer.pk)
+            self.staged = _copy_csv(self.cursor, self.loading, columns, stamped(), freeze=True)
+            return
+        with side_connection() as conn, conn.cursor() as cursor:  # one transaction, committed at the end
+            partitions.create_loading_table(cursor, self.table, self.layer.pk)
+            self.staged = _copy_csv(cursor, self.loading, columns, stamped(), freeze=True)
 
     def merge(self, mode: str, *, keep: frozenset[str] = frozenset()) -> tuple[int, int, int]:
         cursor, parent, loading = self.cursor, sql.Identifier(self.table), sql.Identifier(self.loading)
         try:
-            partitions.index_loading_table(cursor, self.table, self.loading, self.layer.pk)
+            partitions.index_loading_table(cursor, self.table, self.loading, workers=self.workers,
+                                           connect=side_connection if self.beside else None)
         except partitions.DuplicateKey as exc:
             raise _duplicate(exc.key) from exc
         # A new table has no statistics: without them the planner guesses one row for every tile and picks
         # plans a hundred times slower (measured: 44 ms instead of 0.4 for a z17 tile of 200,000 parcels).
         cursor.execute(sql.SQL("ANALYZE {}").format(loading))
-        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(loading))
-        staged = cursor.fetchone()[0]
+        staged = self.staged
         cursor.execute(sql.SQL("SELECT count(*) FROM {} WHERE layer_id = %s").format(parent), [self.layer.pk])
         before = cursor.fetchone()[0]
         matched = 0
@@ -108,6 +145,17 @@ class FreshPartition:
             matched = cursor.fetchone()[0]
         partitions.swap_in(cursor, self.table, self.layer.pk, self.loading)
         return staged - matched, matched, before - matched
+
+    def discard(self) -> None:
+        """After a failed import (its transaction or savepoint rolled back): drop the loading table."""
+        if not self.beside:
+            return  # it was made in the transaction that rolled back
+        try:
+            with side_connection() as conn:
+                conn.execute("SET lock_timeout = '5s'")
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(self.loading)))
+        except psycopg.Error as exc:  # the import's own error matters more; the next import drops it anyway
+            log.warning("could not drop %s after a failed import: %s", self.loading, exc)
 
 
 class StagedMerge:
@@ -133,6 +181,9 @@ class StagedMerge:
             _copy_csv(self.cursor, "import_stage", self.names, tables)
         except pg_errors.UniqueViolation as exc:
             raise _duplicate(str(exc.diag.message_detail or "")) from exc
+
+    def discard(self) -> None:
+        """Nothing to do: the stage was a temporary table of the rolled-back transaction."""
 
     def merge(self, mode: str, *, keep: frozenset[str] = frozenset()) -> tuple[int, int, int]:
         """Move staged rows into the layer; returns (created, updated, removed)."""
@@ -165,5 +216,5 @@ class StagedMerge:
 
 def writer_for(cursor, kind: LayerKind, layer: Layer, names: list[str], mode: str):
     if mode == "replace" and partitions.is_partitioned(cursor, kind.table):
-        return FreshPartition(cursor, kind, layer, names)
+        return FreshPartition(cursor, kind, layer, names, workers=settings.IMPORT_INDEX_WORKERS)
     return StagedMerge(cursor, kind, layer, names)

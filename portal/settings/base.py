@@ -204,6 +204,8 @@ IMPORT_ARCHIVE_MAX_BYTES = int(os.environ.get("IMPORT_ARCHIVE_MAX_BYTES", 8 * 2*
 IMPORT_ARCHIVE_MAX_RATIO = int(os.environ.get("IMPORT_ARCHIVE_MAX_RATIO", 500))
 # Workers report import progress every half second; this long a silence means the worker is gone.
 IMPORT_STALLED_SECONDS = int(os.environ.get("IMPORT_STALLED_SECONDS", 300))
+# Indexes of a replaced layer built side by side, each on a connection (and a core) of its own.
+IMPORT_INDEX_WORKERS = int(os.environ.get("IMPORT_INDEX_WORKERS", min(4, os.cpu_count() or 1)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20  # larger uploads stream to a temporary file
 
 # Chat channels (incidents.chat): webhook secrets and the send gateways come from the environment only; with

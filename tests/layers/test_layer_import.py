@@ -13,11 +13,13 @@ import pytest
 import shapely
 from django.db import connection
 
+from layers import partitions
 from layers.errors import BadGeometry, BadMapping, NoCrs, UnreadableFile
 from layers.importing import ImportOptions, import_file
 from layers.importing.references import UnknownReference
 from layers.importing.runner import InvalidValue
 from layers.importing.source import gdal_path
+from layers.importing.writing import side_connection
 from layers.models import LandParcel, Layer, NetworkSegment, PlanZone
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +169,24 @@ def test_upsert_by_key_and_replace(tmp_path):
     report = import_file(layer, changed)
     assert (report.created, report.updated, report.removed) == (0, 1, 1)
     assert layer.version == 4
+
+
+def test_a_duplicate_key_found_while_indexes_are_built_side_by_side_leaves_nothing(tmp_path, settings):
+    """The first replace of a transaction loads and indexes its table on connections of its own: a duplicate key
+    found there is refused like any other, and the table it had committed is dropped."""
+    assert settings.IMPORT_INDEX_WORKERS >= 2
+    layer = make_layer("land_parcel")
+    loading = partitions.loading_name("layers_landparcel", layer.pk)
+    with connection.cursor() as cursor:
+        assert not partitions.held_here(cursor.cursor, "layers_landparcel", loading)  # so the side path is taken
+    path = _parcels_file(tmp_path, [SQUARE, SQUARE], ext_id=["same", "same"])
+    with pytest.raises(BadMapping, match="twice"):
+        import_file(layer, path)
+    with side_connection() as conn:
+        assert conn.execute("SELECT to_regclass(%s)", [loading]).fetchone()[0] is None
+    assert not LandParcel.objects.filter(layer=layer).exists()
+    layer.refresh_from_db()
+    assert layer.version == 1
 
 
 @pytest.mark.parametrize(("columns", "options", "error", "words"), [
