@@ -286,6 +286,7 @@ def test_static_files_come_from_the_static_volume(nginx):
     status, headers, _raw, body = nginx.get("/static/portal/site.3f2a.css")
     assert (status, body, headers["content-type"]) == (200, css, "text/css")
     assert headers["cache-control"] == "max-age=604800"
+    assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin"
     status, headers, _raw, body = nginx.get("/static/portal/site.3f2a.css", Accept_Encoding="gzip")
     assert status == 200 and headers["content-encoding"] == "gzip" and gzip.decompress(body) == css
     # Nothing under /static/ falls through to the portal: a missing file is nginx's own 404 page.
