@@ -142,6 +142,9 @@ class AnalysisRun(_OfCamera):
     start_frame = models.PositiveIntegerField(default=0)
     stop_frame = models.PositiveIntegerField(null=True, blank=True)
     max_seconds = models.FloatField(null=True, blank=True, help_text="stream chunks: how long to read")
+    # The Celery task that made a stream chunk's run: a delivery of it again (its worker died) takes up the same
+    # run instead of starting a second one beside a run left "running" forever.
+    task_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     file_incidents = models.BooleanField(default=True)
     status = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     frames_done = models.PositiveIntegerField(default=0)

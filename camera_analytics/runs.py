@@ -140,8 +140,13 @@ def do_start_analysis(*, camera: Camera, source: str | Path, recorded_at: dateti
 
 
 def do_start_stream_chunk(*, camera: Camera, seconds: float, user=None, file_incidents: bool = True,
-                          queue: bool = True) -> AnalysisRun:
-    """A run reading the camera's stream for `seconds` from now (the stream address never leaves the portal)."""
+                          queue: bool = True, task_id: str = "") -> AnalysisRun:
+    """A run reading the camera's stream for `seconds` from now (the stream address never leaves the portal).
+    Made by the task `task_id`, it is that task's run: asked again by the same task, the same run."""
+    if task_id:
+        made = AnalysisRun.objects.filter(task_id=task_id).first()
+        if made is not None:
+            return made
     source = (camera.stream_url or "").strip()
     if not source:
         raise StreamNotAllowed("The camera has no stream address.", field="camera")
@@ -152,7 +157,8 @@ def do_start_stream_chunk(*, camera: Camera, seconds: float, user=None, file_inc
     run = AnalysisRun.objects.create(camera=camera, layer_id=camera.layer_id, camera_ext_id=camera.ext_id,
                                      source_kind=AnalysisRun.Source.STREAM, source=source,
                                      source_name=f"{camera.ext_id} stream", recorded_at=timezone.now(),
-                                     max_seconds=seconds, file_incidents=file_incidents, created_by=user)
+                                     max_seconds=seconds, file_incidents=file_incidents, created_by=user,
+                                     task_id=task_id)
     if queue:
         _queue(run)
     return run

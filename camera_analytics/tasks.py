@@ -31,9 +31,10 @@ def analyze_run(run_id: int) -> str:
     return run.status
 
 
-@shared_task(name="camera_analytics.analyze_stream_chunk", acks_late=True, reject_on_worker_lost=True)
-def analyze_stream_chunk(camera: str | int, seconds: float = 60.0, file_incidents: bool = True) -> str:
-    """Read `seconds` of a camera's stream now and analyse them (a beat entry or a caller queues one per chunk)."""
+@shared_task(name="camera_analytics.analyze_stream_chunk", bind=True, acks_late=True, reject_on_worker_lost=True)
+def analyze_stream_chunk(self, camera: str | int, seconds: float = 60.0, file_incidents: bool = True) -> str:
+    """Read `seconds` of a camera's stream now and analyse them (a beat entry or a caller queues one per chunk).
+    Delivered again after its worker died, it takes up the run it had made (see execute_run)."""
     run = do_start_stream_chunk(camera=camera_by_key(camera), seconds=seconds, file_incidents=file_incidents,
-                                queue=False)
+                                queue=False, task_id=self.request.id or "")
     return analyze_run(run.pk)

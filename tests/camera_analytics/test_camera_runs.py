@@ -22,6 +22,7 @@ from camera_analytics.core.evidence import LEGIBLE_WIDTH
 from camera_analytics.core.video import read_frames
 from camera_analytics.errors import AlreadyAnalysed, CameraAnalyticsError, NotCalibrated
 from camera_analytics.models import AnalysisRun, CameraCalibration, HourlyCount, Violation, ViolationEvidence
+from camera_analytics.tasks import analyze_stream_chunk
 from geoprocessing.adapters import raw_connection
 from incidents.changes import CHANNEL
 from incidents.models import Incident, IncidentMedia
@@ -281,6 +282,21 @@ def test_violation_rules_without_a_calibration_cannot_file_incidents(make_camera
     with pytest.raises(NotCalibrated):
         runs.do_start_analysis(camera=camera, source=clip_path("video03"), queue=False)
     assert not AnalysisRun.objects.exists()
+
+
+def test_a_stream_chunk_delivered_again_takes_up_its_own_run(make_camera, evidence_dirs):
+    """The chunk's worker died after making its run: the same task delivered again finishes that run, and no
+    second run starts beside one left running."""
+    camera = make_camera("video02", stream_url=str(clip_path("video02")))
+    services.do_save_rules(camera=camera, rules=CLIPS["video02"]["rules"], frame_size=(320, 240))
+    left = runs.do_start_stream_chunk(camera=camera, seconds=2, queue=False, file_incidents=False,
+                                      task_id="chunk-7")
+    AnalysisRun.objects.filter(pk=left.pk).update(status=AnalysisRun.State.RUNNING)
+    assert analyze_stream_chunk.apply(args=(camera.pk, 2, False), task_id="chunk-7").get() == "done"
+    assert list(AnalysisRun.objects.values_list("pk", "status")) == [(left.pk, "done")]
+    # Another chunk (another task) is a run of its own.
+    assert analyze_stream_chunk.apply(args=(camera.pk, 2, False), task_id="chunk-8").get() == "done"
+    assert AnalysisRun.objects.count() == 2
 
 
 def test_a_stream_chunk_is_read_for_its_seconds(make_camera, evidence_dirs):
