@@ -40,6 +40,8 @@ def _demo(parcels: int) -> None:
     from incidents.demo import load_incident_setup
     from portal.demo import load_admin_units, load_basemap, load_demo_layers, load_org_units
 
+    # bench.incidents._setup() migrates and loads the admin units again, but runs after this: the org units and
+    # incident setup below need them first (both are no-ops the second time).
     call_command("migrate", verbosity=0, interactive=False)
     quiet = lambda line: None  # noqa: E731
     load_admin_units(settings.SHARED_DATA_DIR / "boundaries", quiet)
@@ -63,17 +65,12 @@ def _points() -> list[tuple[float, float]]:
         return cursor.fetchall()
 
 
-def _tile(lon: float, lat: float, z: int) -> tuple[int, int, int]:
-    import math
-
-    n = 2**z
-    return z, int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-
-
 def _targets(points: list[tuple[float, float]], token: str) -> list[Target]:
+    from layers.tiles.service import tile_of
+
     from .incidents import CATEGORY, DESCRIPTION, PHAN_RANG
 
-    tiles = sorted({_tile(lon, lat, z) for lon, lat in points for z in (14, 15, 16, 17)})
+    tiles = sorted({tile_of(lon, lat, z) for lon, lat in points for z in (14, 15, 16, 17)})
     box = 0.003  # about 300 m
     report = json.dumps({"category": CATEGORY, "description": DESCRIPTION, "lon": PHAN_RANG[0],
                          "lat": PHAN_RANG[1]}).encode()

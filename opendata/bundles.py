@@ -6,7 +6,6 @@ import changed one of them."""
 import gzip
 import hashlib
 import json
-import math
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from pmtiles.writer import Writer
 
 from layers.models import AdminUnit, Layer
 from layers.registry import UnknownKind, get_kind
+from layers.tiles.service import tile_of
 from layers.tiles.tile_sql import TileLayer, tile_statement
 from layers.tiles.tilejson import vector_layer
 
@@ -44,13 +44,9 @@ def bundle_layers() -> list[Layer]:
 
 def _tile_range(bounds, z: int) -> tuple[int, int, int, int]:
     w, s, e, n = bounds
-    def x_of(lon):
-        return int((lon + 180) / 360 * 2**z)
-    def y_of(lat):
-        rad = math.radians(max(min(lat, 85.0511), -85.0511))
-        return int((1 - math.log(math.tan(rad) + 1 / math.cos(rad)) / math.pi) / 2 * 2**z)
-    top = 2**z - 1
-    return min(x_of(w), top), min(y_of(n), top), min(x_of(e), top), min(y_of(s), top)
+    _, x0, y0 = tile_of(w, n, z)
+    _, x1, y1 = tile_of(e, s, z)
+    return x0, y0, x1, y1
 
 
 def tiles_of(bounds, min_zoom: int, max_zoom: int) -> list[tuple[int, int, int]]:

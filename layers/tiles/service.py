@@ -1,6 +1,7 @@
 """Tiles for a list of layers: access, zoom ranges, the Redis cache keyed by layer versions, gzip."""
 
 import hashlib
+import math
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,12 +19,13 @@ from portal.errors import NotFound
 
 from .tile_sql import TileLayer, tile_statement
 
-__all__ = ["MAX_ZOOM", "FEATURE_CAP", "CACHE_SECONDS", "BadTile", "Tile", "parse_tile", "visible_layers", "get_tile",
-           "cache_key", "etag_of", "compress", "tile_headers"]
+__all__ = ["MAX_ZOOM", "FEATURE_CAP", "CACHE_SECONDS", "BadTile", "Tile", "parse_tile", "tile_of", "visible_layers",
+           "get_tile", "cache_key", "etag_of", "compress", "tile_headers"]
 
 MAX_ZOOM = 24
 FEATURE_CAP = 20_000
 CACHE_SECONDS = 24 * 3600
+_MERCATOR_LAT = 85.0511  # the square Web Mercator map ends here
 
 
 class BadTile(LayersError):
@@ -48,6 +50,15 @@ def parse_tile(z: str, x: str, y: str) -> tuple[int, int, int]:
     if not (0 <= xi < 2**zi and 0 <= yi < 2**zi):
         raise BadTile(f"tile {xi}/{yi} does not exist at zoom {zi} (0–{2**zi - 1})")
     return zi, xi, yi
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    """The Web Mercator tile (z, x, y) holding a WGS 84 point; points past the map's edges get its edge tiles."""
+    n = 2**z
+    lat = max(min(lat, _MERCATOR_LAT), -_MERCATOR_LAT)
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, min(max(x, 0), n - 1), min(max(y, 0), n - 1)
 
 
 def visible_layers(names: str, user) -> list[Layer]:

@@ -3,37 +3,16 @@
 
 import gzip
 import json
-import math
 import socket
-import urllib.request
-from urllib.error import HTTPError
 
-import geopandas as gpd
 import pytest
 import redis
-import shapely
 from django.test import Client
+from tile_helpers import CENTRE, get, parcel_layer, parcel_row
 
-from layers.importing import import_file
-from layers.models import Layer
-from layers.tiles.service import cache_key
+from layers.tiles.service import cache_key, tile_of
 
 pytestmark = pytest.mark.faults
-
-CENTRE = (108.99, 11.565)
-
-
-def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2**z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-
-
-def _get(url: str, **headers) -> tuple[int, dict, bytes]:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=20) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
 def _closed_port() -> int:
@@ -45,21 +24,14 @@ def _closed_port() -> int:
 
 def _both_paths(base: str, path: str) -> dict[str, tuple[int, dict, bytes]]:
     # No cookie: the lean ASGI path answers. A cookie (any) sends the same request through Django's view.
-    return {"lean": _get(base + path, **{"Accept-Encoding": "gzip"}),
-            "django": _get(base + path, **{"Accept-Encoding": "gzip", "Cookie": "seen=1"})}
+    return {"lean": get(base + path, **{"Accept-Encoding": "gzip"}),
+            "django": get(base + path, **{"Accept-Encoding": "gzip", "Cookie": "seen=1"})}
 
 
 def test_tiles_are_served_uncached_and_healthz_is_degraded_when_redis_is_down(
         committed, portal_server, serve_portal, settings, tmp_path):
-    cells = [shapely.box(CENTRE[0] + i * 3e-4, CENTRE[1], CENTRE[0] + i * 3e-4 + 2e-4, CENTRE[1] + 2e-4)
-             for i in range(40)]
-    gpd.GeoDataFrame({"ext_id": [f"R{i}" for i in range(40)], "sheet_no": ["1"] * 40,
-                      "parcel_no": [str(i) for i in range(40)]}, geometry=cells, crs=4326).to_file(tmp_path / "r.gpkg")
-    layer = Layer.objects.create(slug="fault-redis-down", kind="land_parcel", title_vi="t", title_en="t",
-                                 theme="planning", visibility="public")
-    committed.append(layer)
-    import_file(layer, tmp_path / "r.gpkg")
-    x, y = _tile(*CENTRE, 16)
+    layer = parcel_layer("fault-redis-down", parcel_row(tmp_path / "r.gpkg", count=40, prefix="R"), committed)
+    _, x, y = tile_of(*CENTRE, 16)
     path = f"/tiles/{layer.slug}/16/{x}/{y}.mvt"
 
     with_redis = _both_paths(portal_server, path)
@@ -77,7 +49,7 @@ def test_tiles_are_served_uncached_and_healthz_is_degraded_when_redis_is_down(
         assert headers["etag"] == with_redis["lean"][1]["etag"]
     assert without["lean"][1]["x-tile-path"] == "lean" and "x-tile-path" not in without["django"][1]
 
-    health_status, _, health_body = _get(no_redis + "/healthz")
+    health_status, _, health_body = get(no_redis + "/healthz")
     health = json.loads(health_body)
     assert health_status == 503 and health["status"] == "degraded", health
     assert health["redis"]["ok"] is False and health["database"]["ok"] is True

@@ -1,7 +1,6 @@
 """Vector tiles from PostGIS: decodable MVT inside the tile's extent, public columns only, cached by version."""
 
 import gzip
-import math
 
 import geopandas as gpd
 import mapbox_vector_tile
@@ -14,6 +13,7 @@ from django.test import Client
 from layers.importing import ImportOptions, import_file
 from layers.models import Layer
 from layers.tiles import service
+from layers.tiles.service import tile_of
 from layers.tiles.tile_sql import BUFFER, EXTENT
 from portal.accounts.models import OrgUnit, User
 from portal.accounts.services import do_issue_token
@@ -21,11 +21,6 @@ from portal.accounts.services import do_issue_token
 pytestmark = pytest.mark.django_db
 
 CENTRE = (108.99, 11.565)
-
-
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2**z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
 def _parcels(tmp_path, n=120, name="p.gpkg", land_use="ODT", seed_shift=0.0):
@@ -74,8 +69,8 @@ def _all_coordinates(geometry) -> list[tuple[float, float]]:
 def test_every_tile_of_a_set_decodes_inside_its_extent(client, parcels):
     seen = 0
     for z in (14, 15, 16, 17):
-        x0, y0 = tile_of(CENTRE[0], CENTRE[1] + 0.003, z)
-        x1, y1 = tile_of(CENTRE[0] + 0.004, CENTRE[1], z)
+        _, x0, y0 = tile_of(CENTRE[0], CENTRE[1] + 0.003, z)
+        _, x1, y1 = tile_of(CENTRE[0] + 0.004, CENTRE[1], z)
         for x in range(x0, x1 + 1):
             for y in range(y0, y1 + 1):
                 response = client.get(f"/tiles/tile-parcels/{z}/{x}/{y}.mvt")
@@ -94,7 +89,7 @@ def test_every_tile_of_a_set_decodes_inside_its_extent(client, parcels):
 
 
 def test_private_fields_never_reach_tiles(client, parcels):
-    x, y = tile_of(*CENTRE, 16)
+    _, x, y = tile_of(*CENTRE, 16)
     raw = client.get(f"/tiles/tile-parcels/16/{x}/{y}.mvt").content
     assert b"holder" not in raw and b"079123456789" not in raw and "Riêng".encode() not in raw
     decoded = mapbox_vector_tile.decode(raw)["tile-parcels"]["features"]
@@ -102,7 +97,7 @@ def test_private_fields_never_reach_tiles(client, parcels):
 
 
 def test_gzip_etag_304_and_cache_headers(client, parcels):
-    x, y = tile_of(*CENTRE, 16)
+    _, x, y = tile_of(*CENTRE, 16)
     url = f"/tiles/tile-parcels/16/{x}/{y}.mvt"
     zipped = _get(client, url, accept_encoding="gzip, br")
     assert zipped["Content-Encoding"] == "gzip" and zipped["Content-Type"] == "application/vnd.mapbox-vector-tile"
@@ -112,7 +107,7 @@ def test_gzip_etag_304_and_cache_headers(client, parcels):
 
 
 def test_import_bumps_the_version_so_no_stale_tile_is_served(client, parcels, tmp_path):
-    x, y = tile_of(*CENTRE, 16)
+    _, x, y = tile_of(*CENTRE, 16)
     url = f"/tiles/tile-parcels/16/{x}/{y}.mvt"
     first = client.get(url)
     assert redis.Redis.from_url(service.settings.REDIS_URL).keys("portal:tile:*")
@@ -126,13 +121,13 @@ def test_import_bumps_the_version_so_no_stale_tile_is_served(client, parcels, tm
 
 def test_empty_and_out_of_zoom_tiles_are_204(client, parcels):
     assert client.get("/tiles/tile-parcels/16/0/0.mvt").status_code == 204
-    x, y = tile_of(*CENTRE, 8)
+    _, x, y = tile_of(*CENTRE, 8)
     assert client.get(f"/tiles/tile-parcels/8/{x}/{y}.mvt").status_code == 204  # below the layer's min zoom
 
 
 def test_feature_cap_keeps_the_biggest(client, parcels, monkeypatch):
     monkeypatch.setattr(service, "FEATURE_CAP", 5)
-    x, y = tile_of(*CENTRE, 14)
+    _, x, y = tile_of(*CENTRE, 14)
     features = mapbox_vector_tile.decode(client.get(f"/tiles/tile-parcels/14/{x}/{y}.mvt").content)[
         "tile-parcels"]["features"]
     assert len(features) == 5
@@ -156,7 +151,7 @@ def test_restricted_layer_is_a_404_like_a_missing_one(parcels, tmp_path):
     parcels.visibility = Layer.Visibility.RESTRICTED
     parcels.allowed_roles = ["planner"]
     parcels.save()
-    x, y = tile_of(*CENTRE, 16)
+    _, x, y = tile_of(*CENTRE, 16)
     url = f"/tiles/tile-parcels/16/{x}/{y}.mvt"
     hidden, missing = Client().get(url), Client().get("/tiles/nothing-here/16/0/0.mvt")
     assert (hidden.status_code, hidden.content) == (missing.status_code, missing.content) == (404, missing.content)
@@ -183,7 +178,7 @@ def test_composite_tile_and_tilejson(client, parcels, tmp_path):
     import_file(zones, _parcels(tmp_path, n=4, name="z.gpkg"), ImportOptions(
         constants={"plan_level": "1/2000", "zone_code": "Z1"}, mapping={"ext_id": "ext_id",
                                                                          "land_use_code": "land_use_code"}))
-    x, y = tile_of(*CENTRE, 16)
+    _, x, y = tile_of(*CENTRE, 16)
     decoded = mapbox_vector_tile.decode(client.get(f"/tiles/tile-parcels,tile-zones/16/{x}/{y}.mvt").content)
     assert set(decoded) == {"tile-parcels", "tile-zones"}
     doc = client.get("/tiles/tile-parcels,tile-zones.json").json()
@@ -203,7 +198,7 @@ def test_raster_png_tiles(settings):
 
     do_register_raster(path=settings.SHARED_DATA_DIR / "raster" / "ninhthuan_ppp_2020_1km_clip.tif",
                        slug="dan-so", title_vi="Dân số", title_en="Population", unit="people")
-    x, y = tile_of(*CENTRE, 9)
+    _, x, y = tile_of(*CENTRE, 9)
     response = Client().get(f"/tiles/raster/dan-so/9/{x}/{y}.png")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     image = Image.open(io.BytesIO(response.content))
@@ -256,7 +251,7 @@ def test_ogc_api_tiles_point_at_the_same_tiles(client, parcels):
     assert tms["tileMatrices"][0]["matrixWidth"] == 1 and tms["tileMatrices"][16]["matrixWidth"] == 2**16
     tilesets = client.get("/ogcapi/collections/tile-parcels/tiles").json()["tilesets"]
     template = next(x["href"] for x in tilesets[0]["links"] if x["rel"] == "item")
-    x, y = tile_of(*CENTRE, 16)
+    _, x, y = tile_of(*CENTRE, 16)
     ogc = client.get(template.split("testserver")[1].format(tileMatrix=16, tileRow=y, tileCol=x))
     ours = client.get(f"/tiles/tile-parcels/16/{x}/{y}.mvt")
     assert ogc.status_code == 200 and ogc.content == ours.content

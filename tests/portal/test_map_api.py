@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from layers.models import AdminUnit, LandParcel, Layer, PlanDecision, PlanZone
+from layers.tiles.service import tile_of
 from portal.accounts.models import OrgUnit, User
 
 pytestmark = pytest.mark.django_db
@@ -180,9 +181,7 @@ def test_unknown_basemap_is_a_404_with_a_reason(db):
 
 
 def test_admin_units_reach_the_tile_service_with_their_names(basemap):
-    z, lon, lat = 10, LON, LAT
-    x = int((lon + 180) / 360 * 2**z)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+    z, x, y = tile_of(LON, LAT, 10)
     response = Client().get(f"/tiles/map-nen-hc,map-nen-ten/{z}/{x}/{y}.mvt", HTTP_ACCEPT_ENCODING="gzip")
     assert response.status_code == 200
     tile = mapbox_vector_tile.decode(gzip.decompress(response.content))

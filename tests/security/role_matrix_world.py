@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import secrets
 import shutil
 from dataclasses import dataclass, field
@@ -318,28 +317,22 @@ def build_world(world: World, raster_file: Path) -> World:
     return world
 
 
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2 ** z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
-
-
 def _coordinates(world: World) -> None:
     """Where each variant's parcel is (a click, a tile), and the parameters of the remaining pages."""
     from layers.importing.runner import ImportOptions
     from layers.imports import store_upload
     from layers.models import LandParcel
+    from layers.tiles.service import tile_of
     from layers.views import _SALT
 
     for variant in ("public", "internal", "restricted"):
         parcel = LandParcel.objects.get(pk=world.variants[variant]["parcel_id"])
         centre = parcel.geom.centroid
-        x, y = tile_of(centre.x, centre.y, 15)
+        _, x, y = tile_of(centre.x, centre.y, 15)
         world.variants[variant].update(lon=str(round(centre.x, 6)), lat=str(round(centre.y, 6)), z="15", x=str(x),
                                        y=str(y), sheet_no=parcel.sheet_no, parcel_no=parcel.parcel_no,
                                        bundle_area=parcel.commune.code, layer_pk=str(parcel.layer_id))
-    x, y = tile_of(*PHAN_RANG, 10)
+    _, x, y = tile_of(*PHAN_RANG, 10)
     world.params.update(rz="10", rx=str(x), ry=str(y), unit_id=str(world.districts["a"].pk), base="light",
                         icon="192", ckan="package_list", fmt="json", report_fmt="html")
     upload = store_upload("thua.geojson", [UPLOAD_GEOJSON], len(UPLOAD_GEOJSON))
