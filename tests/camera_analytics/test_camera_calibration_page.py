@@ -5,7 +5,7 @@ another host."""
 from urllib.parse import urlsplit
 
 import pytest
-from browser_csp import watch
+from browser_csp import log_in, watch
 from camera_helpers import frames_of, pairs_of
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
@@ -61,11 +61,7 @@ def test_pairs_clicked_on_frame_and_map_calibrate_the_camera(station, portal_ser
     page.on("request", lambda r: urlsplit(r.url).scheme in ("http", "https", "ws", "wss")
             and hosts.add(urlsplit(r.url).netloc))
     try:
-        page.goto(f"{portal_server}/accounts/login/?next=/cameras/{station.pk}/calibrate/")
-        page.fill("input[name=username]", "calibrate-page")
-        page.fill("input[name=password]", "a-long-test-password")
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"**/cameras/{station.pk}/calibrate/")
+        log_in(page, portal_server, "calibrate-page", next=f"/cameras/{station.pk}/calibrate/")
         page.wait_for_function("() => window.calibratePage && window.calibratePage.ready")
         page.wait_for_function("() => document.querySelector('[data-frame]').complete")
 

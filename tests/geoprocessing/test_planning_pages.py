@@ -2,10 +2,12 @@
 parcel number, see its zones, get the sheet; nothing requested from another host), the planner's page behind
 its role, the verification page."""
 
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_csp import log_in
 from django.contrib.gis.db.models.functions import PointOnSurface
 
 from layers.models import LandParcel, PlanZone
@@ -24,6 +26,26 @@ def _known_parcel(demo):
         if unique and zone is not None:
             return parcel, zone
     raise AssertionError("no parcel fits")
+
+
+@contextmanager
+def _opened(browser, base: str, path: str, app: str, *, user: str | None = None):
+    """A Vietnamese page at `path` (logged in as `user` first if given) once the page's map (`window[app]`) has
+    loaded: (page, URLs it requested, console and page errors); closed on leaving."""
+    page = browser.new_page(viewport={"width": 1280, "height": 850}, locale="vi-VN")
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    try:
+        if user is None:
+            page.goto(base + path)
+        else:
+            log_in(page, base, user, next=path)
+        page.wait_for_function(f"() => window.{app} && window.{app}.portal.map.loaded()", timeout=60_000)
+        yield page, requests, errors
+    finally:
+        page.close()
 
 
 @pytest.mark.django_db
@@ -55,15 +77,7 @@ def test_typing_a_sheet_and_parcel_shows_its_zones_and_nothing_leaves_the_portal
         parcel, zone = _known_parcel(planning_demo)
         zone_code, decision = zone.zone_code, zone.decision.number
         commune_code = parcel.commune.code
-    page = browser.new_page(viewport={"width": 1280, "height": 850}, locale="vi-VN")
-    requests, errors = [], []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    try:
-        page.goto(f"{portal_server}/planning/")
-        page.wait_for_function("() => window.planningLookup && window.planningLookup.portal.map.loaded()",
-                               timeout=60_000)
+    with _opened(browser, portal_server, "/planning/", "planningLookup") as (page, requests, errors):
         form = page.locator("[data-by-number]")
         form.locator("input[name=commune]").fill(commune_code)
         form.locator("input[name=sheet_no]").fill(parcel.sheet_no)
@@ -91,8 +105,6 @@ def test_typing_a_sheet_and_parcel_shows_its_zones_and_nothing_leaves_the_portal
 
         page.mouse.click(900, 400)  # a click on the map looks up whatever is there
         page.wait_for_function("() => document.querySelector('[data-result]').textContent.length > 0")
-    finally:
-        page.close()
     portal = urlsplit(portal_server).netloc
     foreign = [url for url in requests if urlsplit(url).scheme not in ("data", "blob")
                and urlsplit(url).netloc != portal]
@@ -108,14 +120,7 @@ def test_clicking_a_parcel_on_the_map_answers_that_parcel_and_its_land_use(brows
         use = parcel.land_use_code
         planned = zone.land_use_code
     assert use is not None, "the demo's parcels carry their current land use"
-    page = browser.new_page(viewport={"width": 1280, "height": 850}, locale="vi-VN")
-    errors = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    try:
-        page.goto(f"{portal_server}/planning/")
-        page.wait_for_function("() => window.planningLookup && window.planningLookup.portal.map.loaded()",
-                               timeout=60_000)
+    with _opened(browser, portal_server, "/planning/", "planningLookup") as (page, _, errors):
         # Centred on a point inside the parcel, then clicked where the map draws that point.
         point = page.evaluate(f"""() => new Promise((resolve) => {{
             const map = window.planningLookup.portal.map;
@@ -139,8 +144,6 @@ def test_clicking_a_parcel_on_the_map_answers_that_parcel_and_its_land_use(brows
                                "{layers: ['planning-parcel-line']}).length > 0", timeout=30_000)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "lookup-by-click.png"))
-    finally:
-        page.close()
     assert errors == []
 
 
@@ -159,43 +162,35 @@ def test_a_planner_draws_a_polygon_and_gets_its_parcels_on_the_map(browser, port
         do_create_user(username="plantest-browser-planner", password="a-long-test-password", roles=["planner"],
                        org_unit=org)
         parcel, _zone = _known_parcel(planning_demo)
-    page = browser.new_page(viewport={"width": 1280, "height": 850}, locale="vi-VN")
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
     try:
-        page.goto(f"{portal_server}/accounts/login/?next=/planning/queries/")
-        page.fill("input[name=username]", "plantest-browser-planner")
-        page.fill("input[name=password]", "a-long-test-password")
-        page.click("button[type=submit]")
-        page.wait_for_function("() => window.plannerQueries && window.plannerQueries.portal.map.loaded()",
-                               timeout=60_000)
-        page.select_option("[data-query]", "plan-vs-current")
-        page.click("[data-query-form] button[type=submit]")
-        page.locator("[data-result-count]").wait_for(timeout=60_000)
-        assert int(page.get_attribute("[data-result-count]", "data-result-count")) > 0
-        assert page.locator("[data-result-table] tbody tr").count() > 0
+        with _opened(browser, portal_server, "/planning/queries/", "plannerQueries",
+                     user="plantest-browser-planner") as (page, requests, _):
+            page.select_option("[data-query]", "plan-vs-current")
+            page.click("[data-query-form] button[type=submit]")
+            page.locator("[data-result-count]").wait_for(timeout=60_000)
+            assert int(page.get_attribute("[data-result-count]", "data-result-count")) > 0
+            assert page.locator("[data-result-table] tbody tr").count() > 0
 
-        page.select_option("[data-query]", "parcels")
-        x, y = parcel.inside.x, parcel.inside.y
-        page.evaluate(f"window.plannerQueries.portal.map.jumpTo({{center: [{x}, {y}], zoom: 17}})")
-        page.click("[data-draw]")
-        box = page.locator("[data-map]").bounding_box()
-        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        for dx, dy in ((-120, -120), (120, -120), (120, 120)):
-            page.mouse.click(cx + dx, cy + dy)
-        page.mouse.dblclick(cx - 120, cy + 120)
-        assert page.evaluate("window.plannerQueries.drawing.polygon.coordinates[0].length") == 5  # 4 corners
-        page.click("[data-query-form] button[type=submit]")
-        page.wait_for_function("() => document.querySelector('[data-result-count]')"
-                               " && Number(document.querySelector('[data-result-count]').dataset.resultCount) > 0",
-                               timeout=60_000)
-        assert parcel.ext_id in page.locator("[data-result-table]").inner_text()
-        page.wait_for_function("() => window.plannerQueries.portal.map.queryRenderedFeatures("
-                               "{layers: ['query-fill']}).length > 0", timeout=30_000)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "queries.png"))
+            page.select_option("[data-query]", "parcels")
+            x, y = parcel.inside.x, parcel.inside.y
+            page.evaluate(f"window.plannerQueries.portal.map.jumpTo({{center: [{x}, {y}], zoom: 17}})")
+            page.click("[data-draw]")
+            box = page.locator("[data-map]").bounding_box()
+            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            for dx, dy in ((-120, -120), (120, -120), (120, 120)):
+                page.mouse.click(cx + dx, cy + dy)
+            page.mouse.dblclick(cx - 120, cy + 120)
+            assert page.evaluate("window.plannerQueries.drawing.polygon.coordinates[0].length") == 5  # 4 corners
+            page.click("[data-query-form] button[type=submit]")
+            page.wait_for_function("() => document.querySelector('[data-result-count]')"
+                                   " && Number(document.querySelector('[data-result-count]').dataset.resultCount) > 0",
+                                   timeout=60_000)
+            assert parcel.ext_id in page.locator("[data-result-table]").inner_text()
+            page.wait_for_function("() => window.plannerQueries.portal.map.queryRenderedFeatures("
+                                   "{layers: ['query-fill']}).length > 0", timeout=30_000)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "queries.png"))
     finally:
-        page.close()
         with django_db_blocker.unblock():
             User.objects.filter(username="plantest-browser-planner").delete()
             OrgUnit.objects.filter(code="plantest-org").delete()

@@ -8,7 +8,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from browser_csp import watch
+from browser_csp import log_in, watch
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
@@ -68,11 +68,7 @@ def test_a_new_incident_appears_on_the_dispatch_list_without_reload(desk, portal
     page.on("request", lambda r: urlsplit(r.url).scheme in ("http", "https", "ws", "wss")
             and hosts.add(urlsplit(r.url).netloc))
     try:
-        page.goto(f"{portal_server}/accounts/login/?next=/dispatch/")
-        page.fill("input[name=username]", "dispatch-page")
-        page.fill("input[name=password]", "a-long-test-password")
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/dispatch/")
+        log_in(page, portal_server, "dispatch-page", next="/dispatch/")
         # Functions, not expressions: Playwright evaluates an expression string on every poll, which the CSP refuses.
         page.wait_for_function("() => window.dispatchPage && window.dispatchPage.connected "
                                "&& window.dispatchPage.loads > 0")

@@ -5,6 +5,7 @@ import time
 import geopandas as gpd
 import pytest
 import shapely
+from browser_csp import log_in
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -85,11 +86,7 @@ def test_steward_imports_a_file_and_watches_it_finish(committed, celery_worker, 
     layer = _layer("browser-parcels")
     committed.extend([org, user, layer])
     page = browser.new_page()
-    page.goto(f"{portal_server}/accounts/login/")
-    page.fill("input[name=username]", "steward-browser")
-    page.fill("input[name=password]", "a-long-password-1")
-    page.click("main button[type=submit]")
-    page.goto(f"{portal_server}/layers/import/")
+    log_in(page, portal_server, "steward-browser", password="a-long-password-1", next="/layers/import/")
     page.select_option("select[name=layer]", str(layer.pk))
     page.set_input_files("input[name=file]", str(_file(tmp_path / "thua.gpkg", 40)))
     page.click("main button[type=submit]")

@@ -5,7 +5,7 @@ host and the Content-Security-Policy blocks nothing."""
 from urllib.parse import urlsplit
 
 import pytest
-from browser_csp import watch
+from browser_csp import log_in, watch
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
 from report_helpers import WEEK, staff
@@ -101,11 +101,7 @@ def test_report_html_and_dataset_preview_make_no_request_to_another_host(built_r
     page.on("pageerror", lambda error: errors.append(str(error)))
     hosts = _watch(page)
     try:
-        page.goto(f"{portal_server}/accounts/login/?next=/reports/")
-        page.fill("input[name=username]", "rep-browser")
-        page.fill("input[name=password]", "a-long-test-password")
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/reports/")
+        log_in(page, portal_server, "rep-browser", next="/reports/")
         assert page.locator(f'tr[data-run="{built_report.pk}"]').count() == 1
         page.goto(f"{portal_server}/reports/{built_report.pk}/")
         page.wait_for_function(f"() => document.querySelectorAll('{COMMUNES}').length > 0", timeout=30000)
