@@ -1,47 +1,21 @@
 """The lean ASGI tile path answers public anonymous tiles exactly as the Django view does; the rest goes to Django."""
 
 import gzip
-import urllib.request
-from urllib.error import HTTPError
 
-import geopandas as gpd
-import shapely
 from django.test import Client
+from tile_helpers import CENTRE, parcel_layer, parcel_row
+from tile_helpers import get as _get
 
 from layers.importing import import_file
 from layers.models import Layer
-
-CENTRE = (108.99, 11.565)
-
-
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    import math
-
-    n = 2**z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-
-
-def _get(url: str, **headers):
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=20) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+from layers.tiles.service import tile_of
 
 
 def test_lean_path_matches_django(committed, portal_server, tmp_path):
-    cells = [shapely.box(CENTRE[0] + i * 3e-4, CENTRE[1], CENTRE[0] + i * 3e-4 + 2e-4, CENTRE[1] + 2e-4)
-             for i in range(30)]
-    gpd.GeoDataFrame({"ext_id": [f"L{i}" for i in range(30)], "sheet_no": ["1"] * 30,
-                      "parcel_no": [str(i) for i in range(30)]}, geometry=cells, crs=4326).to_file(tmp_path / "l.gpkg")
-    public = Layer.objects.create(slug="lean-public", kind="land_parcel", title_vi="t", title_en="t",
-                                  theme="planning", visibility="public")
-    hidden = Layer.objects.create(slug="lean-internal", kind="land_parcel", title_vi="t", title_en="t",
-                                  theme="planning", visibility="internal")
-    committed.extend([public, hidden])
-    for layer in (public, hidden):
-        import_file(layer, tmp_path / "l.gpkg")
-    x, y = tile_of(*CENTRE, 16)
+    source = parcel_row(tmp_path / "l.gpkg", count=30, prefix="L")
+    for slug, visibility in (("lean-public", "public"), ("lean-internal", "internal")):
+        parcel_layer(slug, source, committed, visibility=visibility)
+    _, x, y = tile_of(*CENTRE, 16)
     path = f"/tiles/lean-public/16/{x}/{y}.mvt"
     status, headers, body = _get(portal_server + path, **{"Accept-Encoding": "gzip"})
     assert status == 200 and headers["x-tile-path"] == "lean" and headers["content-encoding"] == "gzip"
@@ -72,14 +46,8 @@ def _until(check, seconds: float = 5.0):
 
 def test_lean_path_hears_catalog_changes(committed, portal_server, tmp_path):
     """The lean path keeps public layers in memory; a new version or a layer made internal is seen at once."""
-    cells = [shapely.box(CENTRE[0], CENTRE[1], CENTRE[0] + 2e-4, CENTRE[1] + 2e-4)]
-    gpd.GeoDataFrame({"ext_id": ["N0"], "sheet_no": ["1"], "parcel_no": ["1"]}, geometry=cells,
-                     crs=4326).to_file(tmp_path / "n.gpkg")
-    layer = Layer.objects.create(slug="lean-notify", kind="land_parcel", title_vi="t", title_en="t",
-                                 theme="planning", visibility="public")
-    committed.append(layer)
-    import_file(layer, tmp_path / "n.gpkg")
-    x, y = tile_of(*CENTRE, 16)
+    layer = parcel_layer("lean-notify", parcel_row(tmp_path / "n.gpkg", count=1, prefix="N"), committed)
+    _, x, y = tile_of(*CENTRE, 16)
     url = portal_server + f"/tiles/lean-notify/16/{x}/{y}.mvt"
     first = _get(url)
     assert first[0] == 200 and first[1]["x-tile-path"] == "lean"
