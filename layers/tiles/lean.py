@@ -73,7 +73,7 @@ class LeanTiles:
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         headers = dict(scope["headers"])
-        if b"authorization" in headers or b"cookie" in headers:
+        if b"authorization" in headers or _has_session(scope["headers"]):
             return None  # someone who may see more than public layers: Django decides
         if settings.SECURE_SSL_REDIRECT and not scope_is_secure(scope, headers):
             return None  # Django sends it to HTTPS
@@ -131,6 +131,14 @@ class LeanTiles:
             body = gzip.decompress(body)
         await _respond(send, 200, etag, security, body, gzip_ok)
         return True
+
+
+def _has_session(headers) -> bool:
+    """A session cookie among the request's cookies. Others (the CSRF token every form leaves, the language)
+    give no rights, and a visitor who opened any page carries them."""
+    name = settings.SESSION_COOKIE_NAME.encode() + b"="
+    return any(part.strip().startswith(name) for key, value in headers if key == b"cookie"
+               for part in value.split(b";"))
 
 
 async def _store(cache, key: str, body: bytes) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "compose.yaml"
@@ -508,7 +509,10 @@ def test_nginx_caches_public_tiles_and_passes_credentials_through(services, ngin
     assert kept, "the tile cache is not on a volume"
     for directive in ("proxy_cache_bypass", "proxy_no_cache"):
         args = [arg for d in named(tiles, directive) for arg in d.args]
-        assert "$http_authorization" in args and "$http_cookie" in args, f"{directive} must skip callers with rights"
+        # A token or a session gives rights; other cookies (CSRF, language), which every visitor has, do not.
+        session = f"$cookie_{settings.SESSION_COOKIE_NAME}"  # the name nginx.conf spells out must be Django's
+        assert "$http_authorization" in args and session in args, f"{directive} must skip callers with rights"
+        assert "$http_cookie" not in args, f"{directive} would skip every visitor who opened a page"
     assert named(tiles, "proxy_pass")[0].args == named(nginx["locations"]["/"], "proxy_pass")[0].args
 
 

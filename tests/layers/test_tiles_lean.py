@@ -30,6 +30,9 @@ def test_lean_path_matches_django(committed, portal_server, tmp_path):
     assert "x-tile-path" not in hidden_headers
     with_cookie = _get(portal_server + path, Cookie="sessionid=nothing")
     assert with_cookie[0] == 200 and "x-tile-path" not in with_cookie[1]
+    # The cookies any visitor carries after opening a page give no rights: still the lean path.
+    visitor = _get(portal_server + path, Cookie="csrftoken=" + "a" * 32 + "; django_language=vi")
+    assert visitor[0] == 200 and visitor[1]["x-tile-path"] == "lean"
     assert _get(portal_server + "/tiles/lean-public/30/0/0.mvt")[0] == 400
 
 

@@ -71,7 +71,7 @@ def test_lean_tiles_and_lean_intake_carry_the_same_headers_as_django(committed, 
     committed.append(layer)
     status, lean = _get(f"{portal_server}/tiles/csp-empty/14/13150/7590.mvt")
     assert (status, lean["x-tile-path"]) == (204, "lean")
-    django_status, django = _get(f"{portal_server}/tiles/csp-empty/14/13150/7590.mvt", Cookie="seen=1")
+    django_status, django = _get(f"{portal_server}/tiles/csp-empty/14/13150/7590.mvt", Cookie="sessionid=unknown")
     assert django_status == 204 and "x-tile-path" not in django
     assert {name: lean.get(name) for name in NAMES} == {name: django.get(name) for name in NAMES}
     assert lean["content-security-policy"] == content_security_policy()
