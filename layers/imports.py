@@ -15,7 +15,7 @@ from portal.session_locks import session_lock
 from .errors import LayersError, ReadOnlyLayer
 from .importing import ImportOptions, import_file
 from .importing.runner import resolve_mapping
-from .importing.source import SourceInfo, inspect
+from .importing.source import SourceInfo, check_archive, inspect, stored_upload
 from .models import ImportJob, Layer
 from .registry import get_kind
 
@@ -43,7 +43,8 @@ def _upload_dir() -> Path:
 
 
 def store_upload(name: str, chunks, size: int) -> Path:
-    """Keep an upload where only the workers read it, under a fresh folder and a safe name."""
+    """Keep an upload where only the workers read it, under a fresh folder and a safe name. An archive that
+    would unpack past the limits is refused here, once, and not kept."""
     if size > settings.IMPORT_MAX_BYTES:
         raise UploadTooLarge(f"the file is {size / 2**20:.0f} MiB; the limit is "
                              f"{settings.IMPORT_MAX_BYTES / 2**20:.0f} MiB")
@@ -54,6 +55,11 @@ def store_upload(name: str, chunks, size: int) -> Path:
     with path.open("wb") as out:
         for chunk in chunks:
             out.write(chunk)
+    try:
+        check_archive(path)
+    except LayersError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return path
 
 
@@ -68,7 +74,7 @@ def check_import(layer: Layer, path: Path, options: ImportOptions) -> SourceInfo
     """Everything that can be known before the worker starts, so bad input is refused at once."""
     if "ext_id" not in get_kind(layer.kind).import_columns:
         raise ReadOnlyLayer()  # at upload time too, so the steward hears it before a worker starts
-    info = inspect(path, options.source_layer)
+    info = inspect(path, options.source_layer, archive_checked=stored_upload(path))
     resolve_mapping(get_kind(layer.kind), info, options)
     return info
 

@@ -1,5 +1,6 @@
 """The data steward's import pages: upload, map the fields, follow the job."""
 
+import shutil
 from pathlib import Path
 
 from django.conf import settings
@@ -29,6 +30,16 @@ def _editable_layers(user):
     return Layer.objects.filter(pk__in=ids)
 
 
+def _store_and_inspect(upload, options: ImportOptions):
+    """The upload kept for the mapping step, and what it holds; a file refused here is not kept."""
+    path = store_upload(upload.name, upload.chunks(), upload.size)
+    try:
+        return path, inspect(path, options.source_layer, archive_checked=True)
+    except LayersError:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
+
+
 @login_required
 @permission_required("layers.add_importjob", raise_exception=True)
 def upload(request):
@@ -40,9 +51,7 @@ def upload(request):
                                 vn2000_province=data["vn2000_province"] or None,
                                 source_layer=data["source_layer"] or None)
         try:
-            path = store_upload(data["file"].name, data["file"].chunks(), data["file"].size)
-            info = inspect(path, options.source_layer)
-            guess = guess_mapping(get_kind(data["layer"].kind), info.fields)
+            path, info = _store_and_inspect(data["file"], options)
         except LayersError as exc:
             form.add_error("file", exc.user_msg)
         else:
@@ -50,7 +59,7 @@ def upload(request):
                                    "name": data["file"].name, "options": options.__dict__}, salt=_SALT)
             kind = get_kind(data["layer"].kind)
             mapping_form = MappingForm(columns=kind.import_columns.values(), fields=info.fields,
-                                       initial_mapping=guess)
+                                       initial_mapping=guess_mapping(kind, info.fields))
             return render(request, "layers/import_mapping.html", {
                 "form": mapping_form, "token": token, "layer": data["layer"], "info": info})
     return render(request, "layers/import_upload.html", {"form": form}, status=400 if form.errors else 200)
@@ -72,7 +81,7 @@ def start(request):
         raise Http404
     kind = get_kind(layer.kind)
     form = MappingForm(request.POST, columns=kind.import_columns.values(), fields=inspect(
-        path, state["options"]["source_layer"]).fields)
+        path, state["options"]["source_layer"], archive_checked=True).fields)
     if form.is_valid():
         mapping, constants = form.mapping()
         options = ImportOptions(**{**state["options"], "mapping": mapping, "constants": constants})

@@ -25,7 +25,7 @@ from .derived import Derivation, derivation_for
 from .geometry import GeometryNotes, normalise
 from .linking import after_import
 from .references import References
-from .source import Batch, SourceInfo, batches, inspect
+from .source import Batch, SourceInfo, batches, inspect, stored_upload
 from .writing import hex_wkb, writer_for
 
 __all__ = ["ImportOptions", "ImportReport", "import_file", "InvalidValue"]
@@ -121,7 +121,7 @@ def import_file(layer: Layer, path: str | Path, options: ImportOptions | None = 
     kind = get_kind(layer.kind)
     if "ext_id" not in kind.import_columns:
         raise ReadOnlyLayer()  # every path in (command, worker, OGC API) stops here, before the database
-    info = inspect(path, options.source_layer)
+    info = inspect(path, options.source_layer, archive_checked=stored_upload(path))
     mapping = resolve_mapping(kind, info, options)
     crs = resolve_crs(info.crs, srid=options.srid, vn2000_province=options.vn2000_province)
     report = ImportReport(layer=layer.slug, mode=options.mode, features_in_file=info.features,

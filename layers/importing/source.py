@@ -16,7 +16,8 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from layers.errors import ArchiveTooLarge, BadMapping, SuspiciousArchive, UnreadableFile
 
-__all__ = ["SourceInfo", "Batch", "ArchiveLimits", "gdal_path", "inspect", "batches", "check_zip", "check_gzip"]
+__all__ = ["SourceInfo", "Batch", "ArchiveLimits", "gdal_path", "inspect", "batches", "check_archive", "check_zip",
+           "check_gzip", "stored_upload"]
 
 BATCH_SIZE = 20_000
 
@@ -131,11 +132,31 @@ def check_gzip(path: Path, limits: ArchiveLimits | None = None) -> None:
     limits.check(path.name, unpacked, packed)
 
 
-def inspect(path: str | Path, layer: str | None = None, *, limits: ArchiveLimits | None = None) -> SourceInfo:
+def check_archive(path: Path, limits: ArchiveLimits | None = None) -> None:
+    """Refuse a zip or gzip file past the limits, known by its first bytes: GDAL opens archives whatever they
+    are called (x.SHP.ZIP, x.shz, a .gz under another name)."""
+    with path.open("rb") as head:
+        magic = head.read(4)
+    if magic in (b"PK\x03\x04", b"PK\x05\x06"):
+        check_zip(path, limits or ArchiveLimits.from_settings())
+    elif magic[:2] == b"\x1f\x8b":
+        check_gzip(path, limits or ArchiveLimits.from_settings())
+
+
+def stored_upload(path: str | Path) -> bool:
+    """Whether `path` is an upload the portal kept (layers.imports.store_upload), which checked it then."""
+    from django.conf import settings
+
+    return Path(str(path)).resolve().is_relative_to(Path(settings.IMPORT_UPLOAD_DIR).resolve())
+
+
+def inspect(path: str | Path, layer: str | None = None, *, limits: ArchiveLimits | None = None,
+            archive_checked: bool = False) -> SourceInfo:
+    """What the file holds. `archive_checked`: an upload check_archive passed when it was stored; a gzip is
+    inflated to be measured, so it is not done again on every look."""
     local = Path(str(path))
-    if local.suffix in (".zip", ".gz") and local.exists():
-        limits = limits or ArchiveLimits.from_settings()
-        (check_zip if local.suffix == ".zip" else check_gzip)(local, limits)
+    if not archive_checked and local.is_file():
+        check_archive(local, limits)
     source = gdal_path(path)
     options = _open_options(source)
     try:

@@ -24,6 +24,7 @@ from layers import partitions
 from layers.errors import BadMapping
 from layers.models import Layer
 from layers.registry import LayerKind
+from portal.session_locks import lock_keys
 
 __all__ = ["hex_wkb", "FreshPartition", "StagedMerge", "writer_for"]
 
@@ -79,14 +80,16 @@ def _copy_csv(cursor, table: str, names: list[str], tables: Iterable[pa.Table], 
 def side_connection() -> psycopg.Connection:
     """A connection beside Django's, to the same database: what an import commits on it is a loading table,
     never a layer's rows (those change only when the import's own transaction swaps the table in)."""
-    params = connection.get_connection_params()
-    found = {key: params[key] for key in _CONNINFO if params.get(key) is not None}
+    found = {key: value for key, value in connection.get_connection_params().items()
+             if key not in _DJANGO_ONLY and value is not None}  # sslmode and the like are kept
     # Waiting on a lock longer than this is a bug to hear about, not a hang.
     found["options"] = f"{found.get('options', '')} -c lock_timeout=60s".strip()
     return psycopg.connect(**found)
 
 
-_CONNINFO = ("dbname", "user", "password", "host", "port", "options", "client_encoding")
+# What Django's backend adds for its own connections, not connection parameters.
+_DJANGO_ONLY = frozenset({"cursor_factory", "context", "prepare_threshold", "pool", "server_side_binding",
+                          "assume_role"})
 
 
 class FreshPartition:
@@ -104,6 +107,9 @@ class FreshPartition:
     def __init__(self, cursor, kind: LayerKind, layer: Layer, names: list[str], *, workers: int = 1):
         self.cursor, self.table, self.layer, self.names = cursor, kind.table, layer, names
         self.loading = partitions.loading_name(self.table, layer.pk)
+        # One replace of a layer at a time: a second waits for the first's transaction, and never drops or
+        # loads the table the first is still indexing beside it.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", lock_keys("layers.replace", layer.pk))
         self.beside = workers > 1 and not partitions.held_here(cursor, self.table, self.loading)
         self.workers = workers
         cursor.execute("SELECT now()::text")

@@ -88,18 +88,24 @@ def test_a_corrupt_gzip_is_unreadable_not_a_crash(tmp_path):
         check_gzip(path, ArchiveLimits())
 
 
-@pytest.mark.parametrize(("kind", "limits", "status", "code"), [
-    ("zip", {}, 422, "suspicious_archive"),
-    ("gz", {}, 422, "suspicious_archive"),
-    ("zip", {"IMPORT_ARCHIVE_MAX_BYTES": 512 * 2**20}, 413, "archive_too_large"),
-    ("gz", {"IMPORT_ARCHIVE_MAX_BYTES": 256 * 2**20, "IMPORT_ARCHIVE_MAX_RATIO": 10_000}, 413, "archive_too_large"),
+@pytest.mark.parametrize(("kind", "name", "limits", "status", "code"), [
+    ("zip", None, {}, 422, "suspicious_archive"),
+    ("gz", None, {}, 422, "suspicious_archive"),
+    ("zip", None, {"IMPORT_ARCHIVE_MAX_BYTES": 512 * 2**20}, 413, "archive_too_large"),
+    ("gz", None, {"IMPORT_ARCHIVE_MAX_BYTES": 256 * 2**20, "IMPORT_ARCHIVE_MAX_RATIO": 10_000}, 413,
+     "archive_too_large"),
+    # Names GDAL opens as archives all the same: known by their bytes, not their names.
+    ("zip", "THUA_DAT.SHP.ZIP", {}, 422, "suspicious_archive"),
+    ("zip", "thua_dat.shz", {}, 422, "suspicious_archive"),
+    ("gz", "thua_dat.geojson", {}, 422, "suspicious_archive"),
 ])
-def test_a_bomb_upload_is_refused_and_leaves_nothing(world, bombs, uploads, settings, kind, limits, status, code):
+def test_a_bomb_upload_is_refused_and_leaves_nothing(world, bombs, uploads, settings, kind, name, limits, status,
+                                                     code):
     for name, value in limits.items():
         setattr(settings, name, value)
     rows = LandParcel.objects.filter(layer=world.parcels).count()
     response = Client().post("/api/imports/", {
-        "layer": world.parcels.slug, "file": SimpleUploadedFile(bombs[kind].name, bombs[kind].read_bytes())},
+        "layer": world.parcels.slug, "file": SimpleUploadedFile(name or bombs[kind].name, bombs[kind].read_bytes())},
         HTTP_AUTHORIZATION=f"Bearer {world.token}")
     count_cases("archive bomb")
     assert response.status_code == status, response.content
