@@ -237,6 +237,8 @@ def drop_layer_partitions(cursor, layer_ids: list[int]) -> int:
     cursor.execute("SELECT id FROM layers_layer")
     alive = {row[0] for row in cursor.fetchall()} - set(layer_ids)
     dropped = 0
+    # As in swap_in: PostgreSQL drops no table that still owes deferred foreign-key checks from this transaction.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     for parent, child, bound in partitions:
         found = re.fullmatch(r"FOR VALUES IN \('?(\d+)'?\)", bound or "")
         if found is None or int(found.group(1)) in alive:
@@ -245,6 +247,7 @@ def drop_layer_partitions(cursor, layer_ids: list[int]) -> int:
                                                                             sql.Identifier(child)))
         cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(child)))
         dropped += 1
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django declares every foreign key initially deferred
     return dropped
 
 

@@ -9,10 +9,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _drop_partitions(layer_ids: list[int]) -> None:
+    from django.apps import apps
     from django.db import connection
 
     from layers.partitions import drop_layer_partitions
 
+    # Links into the features that go (a segment's nodes, a canal's works) have no database constraint, and a
+    # dropped partition sets none of them to NULL as deleting its rows one by one would: done here first.
+    features = [m for m in apps.get_app_config("layers").get_models() if any(f.name == "layer" for f in m._meta.fields)]
+    for model in features:
+        # include_hidden: the links are named "+" (no reverse accessor), which related_objects leaves out.
+        for relation in model._meta.get_fields(include_hidden=True):
+            if relation.auto_created and getattr(relation, "on_delete", None) is models.SET_NULL:
+                name = relation.field.name
+                (relation.field.model.objects.filter(**{f"{name}__layer__in": layer_ids})
+                 .exclude(layer__in=layer_ids).update(**{name: None}))  # rows of the layers going, go
     with connection.cursor() as cursor:
         drop_layer_partitions(cursor.cursor, layer_ids)
 

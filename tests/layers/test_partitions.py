@@ -7,16 +7,16 @@ import shapely
 from django.db import connection
 
 from layers.importing import ImportOptions, import_file
-from layers.models import LandParcel, Layer
+from layers.models import LandParcel, Layer, NetworkNode, NetworkSegment
 
 pytestmark = pytest.mark.django_db
 
 
-def _partitions() -> dict[str, str]:
-    """Partition name -> its bound, for the parcels table."""
+def _partitions(table: str = "layers_landparcel") -> dict[str, str]:
+    """Partition name -> its bound, for a feature table."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
-                       "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'layers_landparcel'::regclass")
+                       "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass", [table])
         return dict(cursor.fetchall())
 
 
@@ -67,3 +67,22 @@ def test_a_deleted_layer_takes_its_partition_and_leftovers_along(tmp_path):
     assert f"layers_landparcel_l{three.pk}" not in names and f"layers_landparcel_l{two.pk}" not in names
     assert "layers_landparcel_default" in names
     assert not LandParcel.objects.filter(layer_id__in=[one.pk, two.pk, three.pk]).exists()
+
+
+def test_links_into_a_deleted_layers_features_are_cleared(tmp_path):
+    """A segment keeps its nodes by id, with no database constraint: deleting the node layer, whose partition
+    goes whole, clears them as deleting the nodes one by one would."""
+    nodes, segments = (Layer.objects.create(slug=slug, kind=kind, title_vi=slug, title_en=slug, theme="underground")
+                       for slug, kind in (("part-nodes", "network_node"), ("part-segments", "network_segment")))
+    points = [shapely.Point(108.9 + i * 1e-3, 11.5) for i in range(2)]
+    path = tmp_path / "nodes.gpkg"
+    gpd.GeoDataFrame({"ext_id": ["N0", "N1"], "network": ["water"] * 2, "node_type": ["valve"] * 2},
+                     geometry=points, crs=4326).to_file(path)
+    import_file(nodes, path)
+    assert f"layers_networknode_l{nodes.pk}" in _partitions("layers_networknode")
+    ends = list(NetworkNode.objects.filter(layer=nodes).order_by("ext_id"))
+    segment = NetworkSegment.objects.create(layer=segments, ext_id="S1", network="water", from_node=ends[0],
+                                            to_node=ends[1], geom=shapely.LineString(points).wkt)
+    nodes.delete()
+    segment.refresh_from_db()
+    assert (segment.from_node_id, segment.to_node_id) == (None, None)
