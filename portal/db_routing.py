@@ -6,14 +6,13 @@ point, a few milliseconds behind; the layer versions in the tile cache keys come
 tile cached under a version always holds that version's data.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import wraps
 
 from django.conf import settings
 
-__all__ = ["REPLICA", "ReplicaRouter", "replica_reads", "reads_from_replica", "read_alias"]
+__all__ = ["REPLICA", "ReplicaRouter", "replica_reads", "read_alias"]
 
 REPLICA = "replica"
 _marked: ContextVar[bool] = ContextVar("portal_replica_reads", default=False)
@@ -31,15 +30,6 @@ def replica_reads() -> Iterator[None]:
         yield
     finally:
         _marked.reset(token)
-
-
-def reads_from_replica(view: Callable) -> Callable:
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        with replica_reads():
-            return view(*args, **kwargs)
-
-    return wrapper
 
 
 class ReplicaRouter:
