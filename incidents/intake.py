@@ -6,6 +6,7 @@ and its receipt are one transaction, and media processing is queued only once th
 """
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -87,13 +88,15 @@ def clean_text(value, *, field: str, limit: int, required: bool = False) -> str:
     return text
 
 
-def check_category(code: str, *, field: str = "category") -> Category:
+def check_category(code: str, *, field: str = "category", staff: bool = False) -> Category:
+    """The active category `code`; one only cameras or staff file (`citizen_reportable` off) only for `staff`."""
     code = str(code or "").strip()
     if not code:
         raise InvalidInput("Choose a category.", code="required", field=field)
     if _CONTROL.search(code):  # no code holds one, and PostgreSQL refuses a NUL outright
         raise UnknownCategory(_CONTROL.sub("", code)[:60], field=field)
-    category = Category.objects.for_citizens().filter(code=code).first()
+    found = Category.objects.active() if staff else Category.objects.for_citizens()
+    category = found.filter(code=code).first()
     if category is None:
         raise UnknownCategory(code[:60], field=field)
     return category
@@ -122,6 +125,8 @@ def check_attributes(category: Category, given: dict, *, field: str = "attribute
                 values = [float(v) for v in values]
             except ValueError:
                 raise InvalidInput(f"{attribute.description}: a number is expected.", field=name) from None
+            if not all(math.isfinite(v) for v in values):  # "nan", "inf": no number PostgreSQL's JSON keeps
+                raise InvalidInput(f"{attribute.description}: a number is expected.", field=name)
         if attribute.datatype in ("singlevaluelist", "multivaluelist"):
             unknown = [v for v in values if v not in attribute.value_keys()]
             if unknown:

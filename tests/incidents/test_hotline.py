@@ -62,3 +62,20 @@ def test_a_call_without_a_place_or_a_link_is_refused(client, admin_units, catego
     client.force_login(dispatcher)
     response = client.post("/api/incidents/hotline/calls", _call(), content_type="application/json")
     assert response.status_code == 422 and response.json()["code"] == "no_location"
+
+
+def test_a_pin_link_for_a_kind_only_staff_file_still_opens(client, admin_units, categories, dispatcher):
+    """An operator may file a kind citizens are not offered (camera violations, from the migration); the
+    caller's pin page must still say what the report is about."""
+    client.force_login(dispatcher)
+    sent = client.post("/api/incidents/hotline/calls", _call(category="vi-pham-giao-thong", attributes={},
+                                                            send_pin_drop=True, reporter_email="d@example.org"),
+                       content_type="application/json")
+    assert sent.status_code == 201, sent.content
+    key = sent.json()["pin_drop_url"].rsplit("/", 1)[1]
+    client.logout()
+    info = client.get(f"/api/incidents/pin/{key}")
+    assert info.status_code == 200, info.content
+    dropped = client.post(f"/api/incidents/pin/{key}", {"lon": PHAN_RANG[0], "lat": PHAN_RANG[1]},
+                          content_type="application/json")
+    assert dropped.status_code == 201 and Incident.objects.get().category.code == "vi-pham-giao-thong"

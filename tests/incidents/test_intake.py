@@ -7,7 +7,7 @@ from incident_helpers import AT_SEA, NHA_TRANG, PHAN_RANG, jpeg_bytes
 from incidents.errors import NoLocation, OutsideProvince, TextTooLong, UnknownCategory
 from incidents.intake import Report, check_report, do_submit_incident
 from incidents.media_errors import ExecutableRefused, TruncatedImage
-from incidents.models import Incident, IncidentEvent, IncidentMedia, OutboxMessage, RoutingRule
+from incidents.models import CategoryAttribute, Incident, IncidentEvent, IncidentMedia, OutboxMessage, RoutingRule
 from portal.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,16 @@ def test_bad_reports_are_refused_before_anything_is_stored(admin_units, categori
         check_report(_report(**change))
     assert caught.value.field == field
     assert caught.value.http_status in (400, 404, 413, 415, 422)
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize("answer", ["nan", "inf", "-Infinity", "ba"])
+def test_a_number_question_takes_finite_numbers_only(admin_units, categories, answer):
+    CategoryAttribute.objects.create(category=categories["pothole"], code="depth", datatype="number",
+                                     description="Độ sâu (cm)", order=2)
+    with pytest.raises(InvalidInput) as caught:
+        check_report(_report(attributes={"size": "small", "depth": answer}))
+    assert caught.value.field == "attribute[depth]"
     assert not Incident.objects.exists()
 
 
