@@ -12,7 +12,7 @@ from layers.models import Camera
 from portal.accounts import audit
 from portal.ratelimit import client_ip
 
-from .access import can_review, can_set_up, visible_cameras
+from .access import can_review, visible_cameras
 from .models import CameraView, ViolationEvidence
 from .services import camera_of
 
@@ -39,10 +39,10 @@ def _response(field, content_type: str, *, name: str, sha256: str = "") -> FileR
 @require_GET
 def serve_frame(request, camera_id: int):
     user = request.user
-    if not (can_set_up(user) or can_review(user)):
+    if not can_review(user):  # which the set-up roles pass too
         raise PermissionDenied
     camera = _visible_camera(user, camera_id)
-    if camera is not None and not (can_set_up(user, camera) or can_review(user, camera)):
+    if camera is not None and not can_review(user, camera):
         raise PermissionDenied
     view = CameraView.objects.of_camera(camera).first() if camera else None
     if view is None:

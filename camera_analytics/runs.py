@@ -40,6 +40,10 @@ from .storage import evidence_root
 LOCK_SPACE = "camera_analytics.run"
 STOPPED_ERROR = ("The run was started several times and its worker stopped each time (killed, out of memory); "
                  "nothing of it was stored.")
+STOPPED_FILING_ERROR = ("The run's results are stored, but its worker stopped each time it filed their incidents "
+                        "(killed, out of memory); some vehicles may have no incident.")
+# A run in one of these states is not run again, whoever delivers it (a late duplicate of its task).
+FINISHED = frozenset({AnalysisRun.State.DONE, AnalysisRun.State.FAILED})
 
 __all__ = ["check_source", "check_setup", "do_start_analysis", "do_start_stream_chunk", "execute_run",
            "file_sha256", "allowed_dirs", "recorded_at_of", "max_attempts", "LOCK_SPACE", "STOPPED_ERROR"]
@@ -184,16 +188,17 @@ def execute_run(run_id: int, *, progress=None) -> AnalysisRun:
     A run delivered again (its worker died) starts over if its results were not stored yet; once they are,
     it only files the incidents still missing. A delivery that finds the run held by another session leaves it."""
     run = AnalysisRun.objects.select_related("created_by").get(pk=run_id)
-    if run.status == State.DONE:
+    if run.status in FINISHED:
         return run
     with session_lock(LOCK_SPACE, run.pk) as held:
         run.refresh_from_db()
-        if not held or run.status == State.DONE:
+        if not held or run.status in FINISHED:
             return run
         attempt = run.attempts + 1
         if attempt > max_attempts():
-            AnalysisRun.objects.filter(pk=run.pk).update(status=State.FAILED, finished_at=timezone.now(),
-                                                         error=STOPPED_ERROR)
+            AnalysisRun.objects.filter(pk=run.pk).update(
+                status=State.FAILED, finished_at=timezone.now(),
+                error=STOPPED_FILING_ERROR if run.stored_at else STOPPED_ERROR)
             run.refresh_from_db()
             return run
         AnalysisRun.objects.filter(pk=run.pk).update(status=State.RUNNING, started_at=timezone.now(), error="",

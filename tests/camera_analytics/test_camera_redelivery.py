@@ -11,6 +11,7 @@ from camera_helpers import CLIPS, frames_of, pairs_of, write_video
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models import Sum
+from django.utils import timezone
 
 from camera_analytics import runs, services
 from camera_analytics.models import AnalysisRun, HourlyCount, Violation
@@ -112,6 +113,12 @@ def test_a_run_held_by_another_session_is_left_and_one_whose_workers_keep_dying_
     run = runs.execute_run(run.pk)
     assert (run.status, run.error) == (State.FAILED, runs.STOPPED_ERROR)
     assert not Violation.objects.filter(run=run).exists()
+    # A late duplicate of its task leaves a failed run as it is.
+    again = runs.execute_run(run.pk)
+    assert (again.status, again.attempts, again.error) == (State.FAILED, run.attempts, runs.STOPPED_ERROR)
+    # Stopped after its results were stored, the run says its incidents may be incomplete.
+    AnalysisRun.objects.filter(pk=run.pk).update(status=State.RUNNING, stored_at=timezone.now())
+    assert runs.execute_run(run.pk).error == runs.STOPPED_FILING_ERROR
 
 
 @pytest.mark.worker
