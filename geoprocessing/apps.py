@@ -6,3 +6,6 @@ class GeoprocessingConfig(AppConfig):
 
     name = "geoprocessing"
     verbose_name = "Geoprocessing"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the start-up checks)

@@ -78,14 +78,6 @@ def _confined_within(user, given: bytes | None) -> bytes | None:
     return shapely.to_wkb(shapely.intersection(shapely.from_wkb(given), outline))
 
 
-def _keep_inside(user, polygons: list[tuple[Any, str, Any]]) -> list[tuple[Any, str, Any]]:
-    """Zonal statistics' (key, label, GEOS geometry) polygons, only those touching the caller's district."""
-    outline = _district_outline(user)
-    if outline is None:
-        return polygons
-    return [p for p in polygons if shapely.intersects(shapely.from_wkb(bytes(p[2].wkb)), outline)]
-
-
 def _confined_rows(user, fs: queries.FeatureSet) -> queries.FeatureSet:
     """An answer's rows whose geometry touches the caller's district (a network traced across its boundary is
     shown up to it); the summary's counts follow."""
@@ -315,8 +307,12 @@ def _zonal_polygons(user, body: ZonalIn, day: dt.date) -> tuple[str, list[tuple[
                        field="polygons")
     kind = get_kind(layer.kind)
     label = "zone_code" if layer.kind == "plan_zone" else "name"
-    features = kind.features(layer).order_by("pk")[:MAX_ZONAL_POLYGONS + 1]
-    return layer.slug, _keep_inside(user, [(f.ext_id, getattr(f, label), f.geom) for f in features])
+    features = kind.features(layer)
+    outline = district_outline(user)
+    if outline is not None:  # only the polygons touching the caller's district, before the count is capped
+        features = features.filter(geom__intersects=outline)
+    features = features.order_by("pk")[:MAX_ZONAL_POLYGONS + 1]
+    return layer.slug, [(f.ext_id, getattr(f, label), f.geom) for f in features]
 
 
 @router.post("/zonal-stats", url_name="queries_zonal_stats",

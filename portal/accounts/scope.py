@@ -30,6 +30,15 @@ def district_of(user) -> AdminUnit | None:
     return user.org_unit.admin_unit
 
 
+def _per_request(user, name: str, compute):
+    """Worked out once per user object, i.e. once per request: services ask again for every incident of a bulk
+    action. A user's organisation does not change under a request."""
+    cache = user.__dict__.setdefault("_district_scope", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
 def district_unit_ids(user) -> list[int] | None:
     """Ids of the user's district in every period it was recorded (None: not confined; []: confined to nothing).
 
@@ -39,7 +48,8 @@ def district_unit_ids(user) -> list[int] | None:
     district = district_of(user)
     if district is None:
         return []
-    return list(AdminUnit.objects.filter(level=district.level, code=district.code).values_list("pk", flat=True))
+    return _per_request(user, "units", lambda: list(
+        AdminUnit.objects.filter(level=district.level, code=district.code).values_list("pk", flat=True)))
 
 
 def district_commune_ids(user) -> list[int] | None:
@@ -47,8 +57,8 @@ def district_commune_ids(user) -> list[int] | None:
     ids = district_unit_ids(user)
     if ids is None:
         return None
-    return list(AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE, parent_id__in=ids)
-                .values_list("pk", flat=True))
+    return _per_request(user, "communes", lambda: list(
+        AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE, parent_id__in=ids).values_list("pk", flat=True)))
 
 
 def district_outline(user) -> MultiPolygon | None:
@@ -56,7 +66,11 @@ def district_outline(user) -> MultiPolygon | None:
     ids = district_unit_ids(user)
     if ids is None:
         return None
-    outline = AdminUnit.objects.filter(pk__in=ids).aggregate(g=Union("geom"))["g"] if ids else None
-    if outline is None:
-        return MultiPolygon(srid=4326)
-    return outline if isinstance(outline, MultiPolygon) else MultiPolygon(outline, srid=4326)
+
+    def union() -> MultiPolygon:
+        outline = AdminUnit.objects.filter(pk__in=ids).aggregate(g=Union("geom"))["g"] if ids else None
+        if outline is None:
+            return MultiPolygon(srid=4326)
+        return outline if isinstance(outline, MultiPolygon) else MultiPolygon(outline, srid=4326)
+
+    return _per_request(user, "outline", union)

@@ -12,8 +12,8 @@ PACKAGE = ROOT / "geoprocessing"
 CORE = ("errors", "records", "sqlfiles", "communes", "lookup", "geometry_input", "queries", "trace", "writers",
         "sheet_map", "pdf", "rasters", "raster_tiles")
 # The thin Django side: app, models, API, pages, and the glue that turns requests into core calls.
-ADAPTERS = ("apps", "models", "admin", "adapters", "answers", "schemas", "selectors", "services", "planning_api",
-            "queries_api", "views", "urls")
+ADAPTERS = ("apps", "checks", "models", "admin", "adapters", "answers", "schemas", "selectors", "services",
+            "planning_api", "queries_api", "views", "urls")
 
 _BLOCKER = """
 import importlib.abc, sys

@@ -347,3 +347,14 @@ def test_the_fast_answer_is_exactly_what_the_schema_describes(planning_demo, use
         answer = parcel_answer(parcel.pk, lookup_scope(user), day=None, distance_m=30)
         assert answer.zones and answer.networks
         assert answer_json(answer) == answer_json_by_schema(answer)
+
+
+def test_manage_py_check_refuses_corridor_settings_that_cannot_be_used(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.PLANNING_CORRIDORS = {"network": {"water": [3.0, 7]}}  # a width without a regulation
+    with pytest.raises(SystemCheckError, match="geoprocessing.E001"):
+        call_command("check")
+    settings.PLANNING_CORRIDORS = {"network": {"water": [3.0, "QCVN 07:2016/BXD"]}}
+    call_command("check")
