@@ -27,6 +27,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "prefix", "user", "created_at", "expires_at", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A revoked token stays revoked: bringing it back would be an unaudited grant of access.
+        revoked = obj is not None and obj.revoked_at is not None
+        return (*self.readonly_fields, "revoked_at") if revoked else self.readonly_fields
+
     def save_model(self, request, obj, form, change):  # inside the admin's own transaction
         super().save_model(request, obj, form, change)
         if change and "revoked_at" in form.changed_data and obj.revoked_at is not None:

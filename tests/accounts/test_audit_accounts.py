@@ -66,6 +66,11 @@ def test_revoking_a_token_in_the_admin_is_logged(administrator, user):
     assert response.status_code == 302, response.content.decode()[:2000]
     row = AuditEvent.objects.filter(action="token_revoked").get()
     assert (row.actor, row.object_id, row.ip) == (administrator, str(token.pk), "10.9.9.9")
+    # Once revoked, the admin cannot bring it back: the field is shown, not sent.
+    client.post(url, {"user": user.pk, "name": "cli", "expires_at_0": "", "expires_at_1": "",
+                      "revoked_at_0": "", "revoked_at_1": ""})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
 
 
 def test_the_admin_shows_the_log_and_offers_no_way_to_change_it(administrator, user):
