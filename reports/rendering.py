@@ -74,7 +74,7 @@ def report_html(figures: Figures, pictures: Pictures, units: list[dict], *, titl
                 generated: str) -> ReportPage:
     live = webmap.report_map(figures, units, static=STATIC)
     context = _context(figures, pictures, title=title, generated=generated)
-    context.update(static=STATIC, map=live, map_script=MAP_SCRIPT, interactive=True)
+    context.update(static=STATIC, map=live, map_script=MAP_SCRIPT)
     return ReportPage(html=render_to_string("reports/report.html", context), script=live.script)
 
 

@@ -159,7 +159,7 @@ def report_map(figures: Figures, units: Sequence[dict], *, static: str) -> WebMa
     communes = _communes(units, figures.by_commune)
     outline = [u for u in units if u["level"] != "commune"]
     shapes = [u["geometry"] for u in (outline or units)]
-    west, south, east, north = shapely.union_all(shapes).bounds if shapes else (102.1, 8.4, 109.5, 23.4)
+    west, south, east, north = shapely.total_bounds(shapes) if shapes else (102.1, 8.4, 109.5, 23.4)
     # SVG rather than canvas: a few hundred communes at most, each an element of its own that takes the clicks.
     page = _PageMap(static=static, location=[(south + north) / 2, (west + east) / 2], zoom_start=9,
                     prefer_canvas=False)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-__all__ = ["FONTS", "SPRITES", "OUT", "VENDOR", "build", "is_current"]
+__all__ = ["FONTS", "SPRITES", "OUT", "build", "is_current"]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 OUT = ROOT / "built" / "map"
@@ -31,7 +31,6 @@ VENDORED = {
                                                    "dist/images/marker-icon.png")),
 }
 VENDOR_ROOT = ROOT / "built" / "vendor"
-VENDOR = VENDOR_ROOT / "maplibre-gl"
 # One sheet per basemap style: dark grey icons on a white halo, and the reverse for the dispatch room.
 SPRITES = {"light": {"colour": "#4f5b66", "halo": "#ffffff"}, "dark": {"colour": "#d5dde5", "halo": "#1b232b"}}
 _STAMP = OUT / ".inputs"
