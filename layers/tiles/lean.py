@@ -10,9 +10,8 @@ so access rules and error answers live in one place.
 import asyncio
 import gzip
 import re
-from contextlib import suppress
+from urllib.parse import urlsplit
 
-import redis.asyncio as aioredis
 from django.conf import settings
 from psycopg_pool import AsyncConnectionPool
 
@@ -21,6 +20,7 @@ from portal.security import scope_is_secure, security_headers
 from portal.unavailable import DATABASE_DOWN
 
 from .directory import PublicLayers
+from .resp_cache import TileCache
 from .service import CACHE_SECONDS, FEATURE_CAP, BadTile, cache_key, compress, etag_of, parse_tile, tile_headers
 from .tile_sql import TileLayer, tile_statement
 
@@ -28,7 +28,6 @@ __all__ = ["LeanTiles"]
 
 _PATH = re.compile(r"^/tiles/(?P<layers>[\w,-]+)/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.mvt$")
 MVT = b"application/vnd.mapbox-vector-tile"
-MAX_PENDING_STORES = 256
 
 
 class LeanTiles:
@@ -37,12 +36,13 @@ class LeanTiles:
         """`database_url` is where tiles are read (a replica, when there is one); `primary_url`, the primary."""
         self.django = django_app
         self.database_url, self.redis_url, self.pool_size = database_url, redis_url, pool_size
+        # The lean path speaks plain redis:// only (resp_cache); with TLS or a socket, Django serves every tile.
+        self.enabled = urlsplit(redis_url).scheme == "redis"
         self._pool: AsyncConnectionPool | None = None
-        self._redis: aioredis.Redis | None = None
+        self._cache: TileCache | None = None
         self._lock = asyncio.Lock()
         self._public = PublicLayers(primary_url or database_url,
                                     replica=primary_url is not None and primary_url != database_url)
-        self._storing: set[asyncio.Task] = set()
         # The security headers Django's middleware adds (portal.security), over HTTP and over HTTPS.
         self._security = {secure: [(name.lower().encode(), value.encode())
                                    for name, value in security_headers(secure=secure)] for secure in (False, True)}
@@ -55,22 +55,12 @@ class LeanTiles:
                     pool = AsyncConnectionPool(self.database_url, min_size=1, max_size=self.pool_size, open=False,
                                                kwargs={"options": "-c jit=off", "autocommit": True})
                     await pool.open()
-                    self._redis = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=1,
-                                                          socket_timeout=1)
+                    self._cache = TileCache(self.redis_url)
                     self._pool = pool
-        return self._pool, self._redis
+        return self._pool, self._cache
 
-    def _remember(self, cache, key: str, body: bytes) -> None:
-        """Cache the tile after the answer has gone: the client does not wait for Redis (~0.5 ms a tile)."""
-        if len(self._storing) >= MAX_PENDING_STORES:
-            return  # a cache that cannot keep up is skipped, not queued without bound
-        task = asyncio.create_task(_store(cache, key, body))
-        self._storing.add(task)
-        task.add_done_callback(self._storing.discard)
-
-    @staticmethod
-    def _ours(scope) -> re.Match | None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+    def _ours(self, scope) -> re.Match | None:
+        if not self.enabled or scope["type"] != "http" or scope["method"] != "GET":
             return None
         headers = dict(scope["headers"])
         if b"authorization" in headers or _has_session(scope["headers"]):
@@ -110,7 +100,7 @@ class LeanTiles:
         if headers.get(b"if-none-match", b"").decode() == etag:
             await _respond(send, 304, etag, security)
             return True
-        body = await _cached(cache, key)
+        body = await cache.get(key)
         if body is None:
             in_range = [(layer, kind) for layer, kind in zip(layers, kinds, strict=True)
                         if layer.min_zoom <= z <= layer.max_zoom]
@@ -119,10 +109,11 @@ class LeanTiles:
                 statement, params = tile_statement(
                     [TileLayer(layer.slug, layer.pk, kind, FEATURE_CAP) for layer, kind in in_range], z, x, y)
                 async with pool.connection() as conn:
-                    raw = bytes((await (await conn.execute(statement, params)).fetchone())[0] or b"")
+                    # Binary: a text-format bytea comes as hex, twice the bytes to write and to decode.
+                    raw = bytes((await (await conn.execute(statement, params, binary=True)).fetchone())[0] or b"")
         if body is None:
             body = await asyncio.to_thread(compress, raw) if len(raw) > 65536 else compress(raw)
-            self._remember(cache, key, body)
+            await cache.set(key, body, CACHE_SECONDS)  # the answer does not wait for Redis's reply
         if not body:
             await _respond(send, 204, etag, security)
             return True
@@ -139,18 +130,6 @@ def _has_session(headers) -> bool:
     name = settings.SESSION_COOKIE_NAME.encode() + b"="
     return any(part.strip().startswith(name) for key, value in headers if key == b"cookie"
                for part in value.split(b";"))
-
-
-async def _store(cache, key: str, body: bytes) -> None:
-    with suppress(aioredis.RedisError):  # served uncached; the next request tries again
-        await cache.set(key, body, ex=CACHE_SECONDS)
-
-
-async def _cached(cache, key: str) -> bytes | None:
-    try:
-        return await cache.get(key)
-    except aioredis.RedisError:
-        return None
 
 
 async def _respond(send, status: int, etag: str, security: list[tuple[bytes, bytes]], body: bytes = b"",
