@@ -3,6 +3,7 @@
 with no command, all run."""
 
 import argparse
+import os
 import sys
 
 COMMANDS = ("import", "tiles", "features", "incidents", "planning", "reports", "cameras", "load")
@@ -57,9 +58,20 @@ def _parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
+def _migrated() -> None:
+    """Every bench reads the portal's tables: a fresh machine's database has none until it is migrated."""
+    import django
+    from django.core.management import call_command
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv and argv[0] in COMMANDS else "all"
     args = _parser(command).parse_args(argv[1:] if command != "all" else argv)
+    _migrated()
     if command in ("import", "all"):
         from . import import_parcels
 
