@@ -91,6 +91,10 @@ class ArchiveLimits:
         return cls(max_bytes=getattr(settings, "IMPORT_ARCHIVE_MAX_BYTES", cls.max_bytes),
                    max_ratio=getattr(settings, "IMPORT_ARCHIVE_MAX_RATIO", cls.max_ratio))
 
+    def enough(self, packed: int) -> int:
+        """Bytes past which inflating an archive of `packed` bytes can stop: it is refused either way."""
+        return min(self.max_bytes, max(self.ratio_floor, self.max_ratio * packed)) + 1
+
     def check(self, name: str, unpacked: int, packed: int) -> None:
         if unpacked > self.max_bytes:
             raise ArchiveTooLarge(f"{name} unpacks to more than the limit of {self.max_bytes / 2**20:.0f} MiB; "
@@ -102,18 +106,39 @@ class ArchiveLimits:
 
 def check_zip(path: Path, limits: ArchiveLimits | None = None) -> None:
     """Refuse archives whose members would escape a folder if unpacked (../, absolute paths), or that would
-    unpack past the limits. Sizes come from the central directory, read without inflating anything."""
+    unpack past the limits. The sizes the central directory declares are checked first, without inflating
+    anything; then the members are inflated and counted (no byte kept), since a forged header can declare
+    any size: a member that does not inflate to its declared size and checksum is refused."""
     limits = limits or ArchiveLimits()
+    packed = path.stat().st_size
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFile(f"{path.name} is not a valid zip archive") from exc
+            for member in members:
+                parts = Path(member.filename).parts
+                if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in member.filename:
+                    raise UnreadableFile(f"the archive holds an unsafe path {member.filename!r}; nothing was imported")
+            limits.check(path.name, sum(member.file_size for member in members), packed)
+            limits.check(path.name, _inflated(archive, members, limits.enough(packed)), packed)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise UnreadableFile(f"{path.name} is not a valid zip archive: {exc}") from exc
+    except NotImplementedError as exc:
+        raise UnreadableFile(f"{path.name} uses a zip compression the portal cannot check ({exc})") from exc
+
+
+def _inflated(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], stop: int) -> int:
+    """Bytes the members really inflate to, counted up to `stop`. zipfile stops each at its declared size and
+    checks its CRC at the end, so a member declaring less than it holds fails there."""
+    unpacked = 0
     for member in members:
-        parts = Path(member.filename).parts
-        if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in member.filename:
-            raise UnreadableFile(f"the archive holds an unsafe path {member.filename!r}; nothing was imported")
-    limits.check(path.name, sum(member.file_size for member in members), path.stat().st_size)
+        if member.is_dir():
+            continue
+        with archive.open(member) as stream:
+            while unpacked < stop and (chunk := stream.read(2**20)):
+                unpacked += len(chunk)
+        if unpacked >= stop:
+            break
+    return unpacked
 
 
 def check_gzip(path: Path, limits: ArchiveLimits | None = None) -> None:
@@ -121,7 +146,7 @@ def check_gzip(path: Path, limits: ArchiveLimits | None = None) -> None:
     stream is inflated and counted, stopping as soon as a limit is passed (no byte of it is kept)."""
     limits = limits or ArchiveLimits()
     packed = path.stat().st_size
-    stop = min(limits.max_bytes, max(limits.ratio_floor, limits.max_ratio * packed)) + 1
+    stop = limits.enough(packed)
     unpacked = 0
     try:
         with gzip.open(path, "rb") as stream:
@@ -152,7 +177,7 @@ def stored_upload(path: str | Path) -> bool:
 
 def inspect(path: str | Path, layer: str | None = None, *, limits: ArchiveLimits | None = None,
             archive_checked: bool = False) -> SourceInfo:
-    """What the file holds. `archive_checked`: an upload check_archive passed when it was stored; a gzip is
+    """What the file holds. `archive_checked`: an upload check_archive passed when it was stored; an archive is
     inflated to be measured, so it is not done again on every look."""
     local = Path(str(path))
     if not archive_checked and local.is_file():

@@ -79,6 +79,34 @@ def test_overlapping_members_count_once_each(tmp_path):
         check_zip(path, ArchiveLimits(max_bytes=256 * 2**20, max_ratio=10_000))
 
 
+def _forged(path: Path, unpacked: int, declared: int) -> Path:
+    """A zip whose member inflates to `unpacked` bytes while both its headers declare `declared`."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("thua_dat.csv", bytes(unpacked))
+    data = bytearray(path.read_bytes())
+    real = unpacked.to_bytes(4, "little")
+    # The uncompressed size sits at offset 22 of the local header and 24 of the central directory entry.
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.index(signature) + offset
+        assert data[at:at + 4] == real
+        data[at:at + 4] = declared.to_bytes(4, "little")
+    path.write_bytes(data)
+    return path
+
+
+def test_a_zip_that_declares_less_than_it_holds_is_refused(tmp_path):
+    """The declared sizes pass every limit; the member is inflated and found to hold more: refused."""
+    from layers.errors import UnreadableFile
+
+    path = _forged(tmp_path / "forged.zip", unpacked=300 * 2**20, declared=1024)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.infolist()[0].file_size == 1024  # what a check of the headers alone would trust
+    with pytest.raises((UnreadableFile, SuspiciousArchive)):
+        check_zip(path, ArchiveLimits())
+    honest = _forged(tmp_path / "honest.zip", unpacked=2**20, declared=2**20)
+    check_zip(honest, ArchiveLimits())
+
+
 def test_a_corrupt_gzip_is_unreadable_not_a_crash(tmp_path):
     from layers.errors import UnreadableFile
 
