@@ -194,7 +194,7 @@ def _create_request(request, fmt: str):
                     lat=lat, address=address, reporter_name=name, reporter_phone=post.get("phone", ""),
                     reporter_email=post.get("email", ""), recorded_by=user, attributes=attributes,
                     media_url=post.get("media_url", ""),
-                    extra={k: clean_text(post[k][:200], field=k, limit=200)
+                    extra={k: clean_text(post[k], field=k, limit=200)
                            for k in ("device_id", "account_id", "address_id") if post.get(k)})
     incident = do_submit_incident(check_report(report, request.FILES.getlist("media")))
     return respond(("service_requests", [("request", [

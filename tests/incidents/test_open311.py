@@ -159,6 +159,9 @@ def test_post_creates_a_request_and_its_token_finds_it(client, admin_units, cate
      400, "Khánh Hòa"),
     ({"service_code": "pothole", "lat": PHAN_RANG[1], "long": PHAN_RANG[0], "description": "x"}, 400, "size"),
     ({"service_code": "pothole", "jurisdiction_id": "chicago.gov"}, 404, "jurisdiction_id"),
+    # Refused whole, not cut short: the client learns its id was not kept as sent.
+    ({"service_code": "pothole", "lat": PHAN_RANG[1], "long": PHAN_RANG[0], "attribute[size]": "small",
+      "description": "x", "device_id": "d" * 201}, 400, "device_id"),
 ])
 def test_post_errors_use_the_spec_format(client, admin_units, categories, dispatcher, token_for, data, status, words):
     response = client.post("/open311/v2/requests.json", {"api_key": token_for(dispatcher), **data})
