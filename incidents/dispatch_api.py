@@ -122,10 +122,12 @@ def duplicates(request, q: Query[DuplicatesQuery]):
     looked_at = mine.open() if ids is None else mine.filter(pk__in=ids)
     ids = list(looked_at.values_list("pk", flat=True)[:MAX_FEATURES])
     radius = q.radius_m or conf.NEARBY_RADIUS_M
-    pairs = duplicate_pairs(ids, radius_m=radius, hours=q.hours, limit=q.limit)
+    pairs = duplicate_pairs(ids, radius_m=radius, hours=q.hours)
     codes = dict(mine.filter(pk__in={p.duplicate_id for p in pairs} | {p.into_id for p in pairs})
                  .values_list("pk", "tracking_code"))
-    pairs = [p for p in pairs if p.duplicate_id in codes and p.into_id in codes]
+    # Kept to the caller's reports before the limit: a district's best pairs are not crowded out by pairs
+    # with a neighbouring district's reports, which it may not merge.
+    pairs = [p for p in pairs if p.duplicate_id in codes and p.into_id in codes][:q.limit]
     return {"radius_m": radius, "hours": q.hours, "pairs": [
         {"duplicate": {"id": p.duplicate_id, "code": codes[p.duplicate_id]},
          "into": {"id": p.into_id, "code": codes[p.into_id]},

@@ -39,7 +39,7 @@ class DuplicatePair:
     score: float
 
 
-def duplicate_pairs(ids: list[int], *, radius_m: float, hours: float, limit: int = 200) -> list[DuplicatePair]:
+def duplicate_pairs(ids: list[int], *, radius_m: float, hours: float) -> list[DuplicatePair]:
     """Pairs where a report among `ids` looks like a repeat of an earlier open one, best first."""
     if not ids:
         return []
@@ -52,4 +52,4 @@ def duplicate_pairs(ids: list[int], *, radius_m: float, hours: float, limit: int
                            round(max(0.0, 1 - 0.6 * metres / radius_m - 0.4 * float(gap) / hours), 3))
              for a, b, metres, gap in rows]
     pairs.sort(key=lambda pair: (-pair.score, pair.duplicate_id))
-    return pairs[:limit]
+    return pairs

@@ -140,6 +140,29 @@ def test_bulk_actions_and_the_dispatch_feed_keep_to_the_district(world):
     assert not _client(world.users["dispatcher_other_district"]).get("/api/dispatch/duplicates").json()["pairs"]
 
 
+def test_a_districts_duplicates_are_not_crowded_out_by_a_neighbours(world):
+    """The best-scoring pair joins a report the district may not merge: the limit counts its own pairs only."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents.intake import Report, check_report, do_submit_incident
+    from incidents.models import Incident
+
+    a, a2, point = world.incidents["a"], world.incidents["a2"], world.districts["point_a"]
+    neighbour = do_submit_incident(check_report(Report(
+        category=world.params["category"], description="Ổ gà lớn H11 c", channel="web", lon=point.x, lat=point.y)))
+    now = timezone.now()
+    for incident, hours_ago in ((a, 3), (a2, 2), (neighbour, 2 + 1 / 60)):
+        Incident.objects.filter(pk=incident.pk).update(created_at=now - timedelta(hours=hours_ago))
+    # Filed at the same spot a minute before A2, but in district B's hands: A2 into it scores highest.
+    Incident.objects.filter(pk=neighbour.pk).update(district=world.districts["b"], agency=a2.agency, status="assigned")
+    province = _client(world.users["dispatcher_province"]).get("/api/dispatch/duplicates", {"hours": 5, "limit": 1})
+    assert [(p["duplicate"]["id"], p["into"]["id"]) for p in province.json()["pairs"]] == [(a2.pk, neighbour.pk)]
+    district = _client(world.users["dispatcher_district"]).get("/api/dispatch/duplicates", {"hours": 5, "limit": 1})
+    assert [(p["duplicate"]["id"], p["into"]["id"]) for p in district.json()["pairs"]] == [(a2.pk, a.pk)]
+
+
 def test_the_live_stream_tells_a_district_only_of_its_own(world, monkeypatch, django_capture_on_commit_callbacks):
     sent = []
     monkeypatch.setattr("incidents.changes.publish_now", sent.append)
