@@ -3,8 +3,8 @@ rest. Incidents are changed through the services, never here: the admin shows no
 way to edit history."""
 
 from django.contrib import admin
-from django.contrib.gis.admin import GISModelAdmin
 
+from portal.gis_admin import OfflineGISAdmin
 from portal.readonly_admin import ReadOnlyAdmin
 
 from .models import Category, CategoryAttribute, Incident, IncidentEvent, OutboxMessage, RoutingRule
@@ -24,7 +24,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(GISModelAdmin):
+class RoutingRuleAdmin(OfflineGISAdmin):
     list_display = ("name", "category", "admin_unit", "agency", "priority", "active")
     list_filter = ("active", "agency", "category")
     raw_id_fields = ("admin_unit",)

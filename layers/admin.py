@@ -1,10 +1,12 @@
 from django.contrib.gis import admin
 
+from portal.gis_admin import OfflineGISAdmin
+
 from .models import AdminUnit, AdminUnitSuccession, ImportJob, Layer, PlanDecision
 
 
 @admin.register(AdminUnit)
-class AdminUnitAdmin(admin.GISModelAdmin):
+class AdminUnitAdmin(OfflineGISAdmin):
     list_display = ("name", "level", "code", "gso_code", "parent", "valid_from", "valid_to")
     list_filter = ("level",)
     search_fields = ("name", "name_ascii", "code", "gso_code")

@@ -20,7 +20,7 @@ class RoutingRule(models.Model):
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="rules")
     admin_unit = models.ForeignKey("layers.AdminUnit", null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="+")
-    area = models.MultiPolygonField(srid=4326, null=True, blank=True, help_text="drawn on the map")
+    area = models.MultiPolygonField(srid=4326, null=True, blank=True, help_text="an area of its own, as GeoJSON")
     agency = models.ForeignKey("accounts.OrgUnit", on_delete=models.CASCADE, related_name="routing_rules")
     priority = models.IntegerField(default=0)
     active = models.BooleanField(default=True)
