@@ -120,3 +120,14 @@ def test_an_error_reply_is_a_miss_and_the_connection_goes_on(sync_redis):
 def test_only_plain_redis_urls():
     with pytest.raises(ValueError, match="redis://"):
         TileCache("rediss://127.0.0.1:6379/0")
+
+
+def test_with_a_tls_or_socket_redis_the_lean_path_hands_tiles_to_django():
+    from layers.tiles.lean import LeanTiles
+
+    scope = {"type": "http", "method": "GET", "path": "/tiles/parcels/16/52000/30000.mvt", "headers": [],
+             "scheme": "http"}
+    plain = LeanTiles(None, database_url="postgres://x@127.0.0.1/x", redis_url="redis://127.0.0.1:6379/0")
+    assert plain._ours(scope) is not None
+    for url in ("rediss://127.0.0.1:6380/0", "unix:///run/redis.sock"):
+        assert LeanTiles(None, database_url="postgres://x@127.0.0.1/x", redis_url=url)._ours(scope) is None
