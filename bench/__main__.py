@@ -46,6 +46,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
         tiles.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn workers, one run each")
         tiles.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
         tiles.add_argument("--connections", type=int, default=16, help="wrk connections")
+        tiles.add_argument("--runs", type=int, default=3, help="wrk runs of each cell; the median is shown")
         tiles.add_argument("--no-tipg", dest="tipg", action="store_false", help="leave tipg (d) out")
     if command == "features":
         parser.add_argument("--no-tipg", dest="tipg", action="store_false", help="leave tipg out")
@@ -83,7 +84,7 @@ def main(argv: list[str]) -> int:
             print()
         tiles.run(max(args.parcels) if command == "all" else args.parcels, per_zoom=args.per_zoom,
                   buildings_per_zoom=args.buildings_per_zoom, workers=tuple(args.workers), seconds=args.seconds,
-                  connections=args.connections, tipg=args.tipg)
+                  connections=args.connections, tipg=args.tipg, runs=args.runs)
     if command in ("features", "all"):
         from . import features
 

@@ -224,14 +224,19 @@ def tile_statements(cases: list[Case]) -> list[tuple[str, list]]:
 
 
 def raw_floor(statements: list[tuple[str, list]]) -> tuple[Pass, list[bytes], list[float]]:
-    """Each statement on a plain psycopg connection: no Django, no HTTP, no gzip.
+    """Each statement on a plain psycopg connection with the lean path's session options: no Django, no HTTP,
+    no gzip.
 
     One untimed pass first, so that (a) meets the warm database (b), (c) and (d) meet after it.
-    Returns the timed pass, the tiles, and the seconds gzip takes on each (the service's level 5).
+    Returns the timed pass, the tiles, and the seconds the service's gzip (layers.tiles.service.compress) takes
+    on each.
     """
     import psycopg
 
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+    from layers.tiles.service import compress
+    from layers.tiles.tile_sql import SESSION_OPTIONS
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True, options=SESSION_OPTIONS) as conn:
         for text, params in statements:
             conn.execute(text, params, binary=True).fetchone()
         seconds, tiles = [], []
@@ -243,7 +248,7 @@ def raw_floor(statements: list[tuple[str, list]]) -> tuple[Pass, list[bytes], li
     zipping = []
     for tile in tiles:
         started_at = time.perf_counter()
-        gzip.compress(tile, compresslevel=5, mtime=0)
+        compress(tile)
         zipping.append(time.perf_counter() - started_at)
     return Pass(seconds, [len(t) for t in tiles]), tiles, zipping
 
@@ -258,11 +263,13 @@ def interleaved_pass(port: int, paths: list[str], statements: list[tuple[str, li
 
     import psycopg
 
+    from layers.tiles.tile_sql import SESSION_OPTIONS
+
     from .servers import HEADERS, LOOPBACK
 
     seconds, replies = [], []
     http_conn = http.client.HTTPConnection(LOOPBACK, port, timeout=120)
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True, options=SESSION_OPTIONS) as conn:
         for text, params in statements:  # warm: prepared statements, cached pages
             conn.execute(text, params, binary=True).fetchone()
         try:
@@ -286,7 +293,10 @@ def raw_throughput(statements: list[tuple[str, list]], *, connections: int, seco
     statements for the given seconds, with nothing but the SQL in between; tiles per second."""
     import psycopg
 
-    conns = [psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) for _ in range(connections)]
+    from layers.tiles.tile_sql import SESSION_OPTIONS
+
+    conns = [psycopg.connect(os.environ["DATABASE_URL"], autocommit=True, options=SESSION_OPTIONS)
+             for _ in range(connections)]
     done = [0] * connections
     deadline = time.perf_counter() + seconds
 
@@ -473,10 +483,10 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def _print_throughput(results: Results, threads: int, connections: int, seconds: int) -> None:
+def _print_throughput(results: Results, threads: int, connections: int, seconds: int, runs: int) -> None:
     loads = results.loads
-    print(f"\nthroughput: wrk -t{threads} -c{connections} -d{seconds}s on 127.0.0.1 cycling through a list, "
-          "tiles/s served (wrk's p50 ms; answers with an error status, socket errors)")
+    print(f"\nthroughput: wrk -t{threads} -c{connections} -d{seconds}s on 127.0.0.1 cycling through a list, the median "
+          f"of {runs} runs, tiles/s served (wrk's p50 ms; answers with an error status, socket errors)")
     if any(w > 1 for _, _, w in loads):
         print("  (more than 1 worker: uvicorn's shared listener is bound as an IPPROTO_TCP socket, see the notes)")
     keys = [k for k in "bcd" if any(key == k for _, key, _ in loads)]
@@ -494,7 +504,7 @@ def _print_throughput(results: Results, threads: int, connections: int, seconds:
     if any(load.http_errors for load in loads.values()):
         print(f"  (error statuses: the servers' logs are in {CACHE.relative_to(ROOT)}/*.log)")
     if results.raw:
-        print(f"  a raw SQL alone, {connections} psycopg connections for {seconds} s, no HTTP: "
+        print(f"  a raw SQL alone, {connections} psycopg connections for {seconds} s (median of {runs}), no HTTP: "
               + ", ".join(f"{which} {rate:,.0f} tiles/s" for which, rate in results.raw.items()))
 
 
@@ -560,8 +570,8 @@ def _ours_cached(results: Results, count: int, load_kw: dict) -> None:
                                  f"requests; opening one takes p50 {opening:.1f} ms, and its first PostGIS call "
                                  f"{first_call:.1f} ms more")
         for which in results.lists:
-            results.loads[which, "c", count] = wrk(port, results.paths(which, "ours"),
-                                                   script=CACHE / "tiles-ours.lua", **load_kw)
+            results.loads[which, "c", count] = _median_wrk(port, results.paths(which, "ours"),
+                                                       script=CACHE / "tiles-ours.lua", **load_kw)
         if count > 1:
             fixed = timed_pass(port, ours[:STALL_PROBE])
     if count > 1:
@@ -584,8 +594,8 @@ def _ours_uncached(results: Results, count: int, load_kw: dict) -> None:
                  log_dir=CACHE, ready=partial(_redis_up, redis_port)), server:
         timed_pass(port, [c.ours for c in results.cases[:20]])
         for which in results.lists:
-            results.loads[which, "b", count] = wrk(port, results.paths(which, "ours"),
-                                                   script=CACHE / "tiles-ours.lua", **load_kw)
+            results.loads[which, "b", count] = _median_wrk(port, results.paths(which, "ours"),
+                                                       script=CACHE / "tiles-ours.lua", **load_kw)
 
 
 def _tipg(results: Results, count: int, python: str, load_kw: dict) -> None:
@@ -599,8 +609,15 @@ def _tipg(results: Results, count: int, python: str, load_kw: dict) -> None:
             print(f"  tipg: {_compare_tipg(replies, results.tiles)}")
             results.passes["d"] = _seconds(timed_pass(port, theirs))
         for which in results.lists:
-            results.loads[which, "d", count] = wrk(port, results.paths(which, "tipg"),
-                                                   script=CACHE / "tiles-tipg.lua", **load_kw)
+            results.loads[which, "d", count] = _median_wrk(port, results.paths(which, "tipg"),
+                                                       script=CACHE / "tiles-tipg.lua", **load_kw)
+
+
+def _median_wrk(port: int, paths: list[str], *, runs: int, **kw) -> Load:
+    """The median of `runs` wrk runs: each run opens its connections anew, and how the kernel spreads them over
+    a multi-worker server's processes moved single runs by a third either way on this machine (ours and tipg's)."""
+    loads = sorted((wrk(port, paths, **kw) for _ in range(runs)), key=lambda load: load.per_second)
+    return loads[len(loads) // 2]
 
 
 def _redis_up(port: int) -> bool:
@@ -620,7 +637,7 @@ def _kb(tiles: list[bytes], idx: list[int]) -> float:
 
 
 def run(parcels: int, *, per_zoom: int = 60, buildings_per_zoom: int = 12, workers: tuple[int, ...] = (1, 2),
-        seconds: int = 10, threads: int = 2, connections: int = 16, tipg: bool = True) -> None:
+        seconds: int = 10, threads: int = 2, connections: int = 16, tipg: bool = True, runs: int = 3) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
@@ -656,8 +673,10 @@ def run(parcels: int, *, per_zoom: int = 60, buildings_per_zoom: int = 12, worke
           f"z16-z17, {_kb(tiles, osm):.1f} KB)")
 
     for which, idx in results.lists.items():
-        results.raw[which] = raw_throughput([statements[i] for i in idx], connections=connections, seconds=seconds)
-    load_kw = {"threads": threads, "connections": connections, "seconds": seconds}
+        rates = sorted(raw_throughput([statements[i] for i in idx], connections=connections, seconds=seconds)
+                       for _ in range(runs))
+        results.raw[which] = rates[len(rates) // 2]
+    load_kw = {"threads": threads, "connections": connections, "seconds": seconds, "runs": runs}
     for count in workers:
         _ours_cached(results, count, load_kw)
         _ours_uncached(results, count, load_kw)
@@ -666,7 +685,7 @@ def run(parcels: int, *, per_zoom: int = 60, buildings_per_zoom: int = 12, worke
 
     _forget_cached_tiles({c.layer_id for c in cases})  # ~75 MB at 1M parcels, not worth keeping for a day
     _print_latency(results, zipping)
-    _print_throughput(results, threads, connections, seconds)
+    _print_throughput(results, threads, connections, seconds, runs)
     _print_goals(results)
     print("\nwhere our time goes")
     for note in results.notes:

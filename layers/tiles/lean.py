@@ -22,7 +22,7 @@ from portal.unavailable import DATABASE_DOWN
 from .directory import PublicLayers
 from .resp_cache import TileCache
 from .service import CACHE_SECONDS, FEATURE_CAP, BadTile, cache_key, compress, etag_of, parse_tile, tile_headers
-from .tile_sql import TileLayer, tile_statement
+from .tile_sql import SESSION_OPTIONS, TileLayer, tile_statement
 
 __all__ = ["LeanTiles"]
 
@@ -53,7 +53,7 @@ class LeanTiles:
                 if self._pool is None:
                     # Autocommit: a tile is one read, and a transaction around it cost a COMMIT round trip.
                     pool = AsyncConnectionPool(self.database_url, min_size=1, max_size=self.pool_size, open=False,
-                                               kwargs={"options": "-c jit=off", "autocommit": True})
+                                               kwargs={"options": SESSION_OPTIONS, "autocommit": True})
                     await pool.open()
                     self._cache = TileCache(self.redis_url)
                     self._pool = pool

@@ -10,10 +10,13 @@ from psycopg import sql
 
 from layers.registry import LayerKind, get_kind
 
-__all__ = ["EXTENT", "BUFFER", "TileLayer", "tile_statement"]
+__all__ = ["EXTENT", "BUFFER", "SESSION_OPTIONS", "TileLayer", "tile_statement"]
 
 EXTENT = 4096
 BUFFER = 64
+# The sessions tiles are read on: no JIT, as every portal session (portal.settings.base); a big tile's cost
+# estimate otherwise makes PostgreSQL compile its expressions first.
+SESSION_OPTIONS = "-c jit=off"
 
 
 @dataclass(frozen=True)
