@@ -101,6 +101,12 @@ def _test_database_url() -> str:
     return f"postgres://{cfg['USER']}{password}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
 
 
+@pytest.fixture
+def test_database_url(django_db_setup) -> str:
+    """A libpq URL of the test run's database, for code that connects by itself."""
+    return _test_database_url()
+
+
 def _child_env() -> dict[str, str]:
     return dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings.test", DATABASE_URL=_test_database_url(),
                 CELERY_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE, PYTHONUNBUFFERED="1")

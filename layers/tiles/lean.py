@@ -20,6 +20,7 @@ from portal.security import scope_is_secure, security_headers
 from portal.unavailable import DATABASE_DOWN
 
 from .directory import PublicLayers
+from .libpq_read import fetch_bytes
 from .resp_cache import TileCache
 from .service import CACHE_SECONDS, FEATURE_CAP, BadTile, cache_key, compress, etag_of, parse_tile, tile_headers
 from .tile_sql import SESSION_OPTIONS, TileLayer, tile_statement
@@ -28,6 +29,9 @@ __all__ = ["LeanTiles"]
 
 _PATH = re.compile(r"^/tiles/(?P<layers>[\w,-]+)/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.mvt$")
 MVT = b"application/vnd.mapbox-vector-tile"
+# A public tile's headers but its ETag, encoded once (tile_headers is shared with the Django view).
+_PUBLIC_TILE_HEADERS = [(name.lower().encode(), value.encode()) for name, value in tile_headers("", True).items()
+                        if name != "ETag"] + [(b"x-tile-path", b"lean")]
 
 
 class LeanTiles:
@@ -101,17 +105,9 @@ class LeanTiles:
             await _respond(send, 304, etag, security)
             return True
         body = await cache.get(key)
+        raw = None  # the tile before gzip, when it is computed here
         if body is None:
-            in_range = [(layer, kind) for layer, kind in zip(layers, kinds, strict=True)
-                        if layer.min_zoom <= z <= layer.max_zoom]
-            raw = b""
-            if in_range:
-                statement, params = tile_statement(
-                    [TileLayer(layer.slug, layer.pk, kind, FEATURE_CAP) for layer, kind in in_range], z, x, y)
-                async with pool.connection() as conn:
-                    # Binary: a text-format bytea comes as hex, twice the bytes to write and to decode.
-                    raw = bytes((await (await conn.execute(statement, params, binary=True)).fetchone())[0] or b"")
-        if body is None:
+            raw = await _compute(pool, layers, kinds, z, x, y)
             body = await asyncio.to_thread(compress, raw) if len(raw) > 65536 else compress(raw)
             await cache.set(key, body, CACHE_SECONDS)  # the answer does not wait for Redis's reply
         if not body:
@@ -119,9 +115,19 @@ class LeanTiles:
             return True
         gzip_ok = b"gzip" in headers.get(b"accept-encoding", b"")
         if not gzip_ok:
-            body = gzip.decompress(body)
+            body = gzip.decompress(body) if raw is None else raw
         await _respond(send, 200, etag, security, body, gzip_ok)
         return True
+
+
+async def _compute(pool, layers, kinds, z: int, x: int, y: int) -> bytes:
+    in_range = [TileLayer(layer.slug, layer.pk, kind, FEATURE_CAP) for layer, kind in zip(layers, kinds, strict=True)
+                if layer.min_zoom <= z <= layer.max_zoom]
+    if not in_range:
+        return b""
+    statement, params = tile_statement(in_range, z, x, y)
+    async with pool.connection() as conn:
+        return await fetch_bytes(conn, statement, params)
 
 
 def _has_session(headers) -> bool:
@@ -134,8 +140,7 @@ def _has_session(headers) -> bool:
 
 async def _respond(send, status: int, etag: str, security: list[tuple[bytes, bytes]], body: bytes = b"",
                    gzipped: bool = False) -> None:
-    headers = [(name.lower().encode(), value.encode()) for name, value in tile_headers(etag, True).items()]
-    headers += [*security, (b"x-tile-path", b"lean")]
+    headers = [(b"etag", etag.encode()), *_PUBLIC_TILE_HEADERS, *security]
     if status == 200:
         headers += [(b"content-type", MVT), (b"content-length", str(len(body)).encode())]
         if gzipped:

@@ -49,6 +49,7 @@ class TileCache:
             self._hello.append(_command(b"SELECT", database.encode()))
         self._writer: asyncio.StreamWriter | None = None
         self._waiters: deque = deque()
+        self._outbox: list[bytes] = []  # commands written together once the loop's current callbacks ran
         self._reader_task: asyncio.Task | None = None
         self._connecting: asyncio.Lock | None = None
         self._failed_at = -RETRY_AFTER
@@ -56,13 +57,18 @@ class TileCache:
     async def get(self, key: str) -> bytes | None:
         if len(self._waiters) >= MAX_PENDING or not await self._connected():
             return None
-        waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
         self._send(_command(b"GET", key.encode()), waiter)
+        # A timer on the reply rather than asyncio.wait_for, which wraps it in more futures and callbacks.
+        timer = loop.call_later(TIMEOUT, _expire, waiter)
         try:
-            reply = await asyncio.wait_for(waiter, TIMEOUT)
-        except (TimeoutError, CacheDown):
+            reply = await waiter
+        except CacheDown:
             self._fail()
             return None
+        finally:
+            timer.cancel()
         return reply if isinstance(reply, bytes) else None
 
     async def set(self, key: str, value: bytes, seconds: int) -> None:
@@ -72,7 +78,14 @@ class TileCache:
 
     def _send(self, command: bytes, waiter) -> None:
         self._waiters.append(waiter)
-        self._writer.write(command)
+        if not self._outbox:
+            asyncio.get_running_loop().call_soon(self._flush, self._writer)
+        self._outbox.append(command)
+
+    def _flush(self, writer) -> None:
+        commands, self._outbox = self._outbox, []
+        if writer is self._writer and commands:
+            writer.write(b"".join(commands))
 
     async def _connected(self) -> bool:
         if self._writer is not None:
@@ -120,6 +133,7 @@ class TileCache:
     def _fail(self) -> None:
         """Forget the connection; everyone still waiting on it gets a miss."""
         writer, self._writer = self._writer, None
+        self._outbox = []
         self._failed_at = time.monotonic()
         if writer is not None:
             writer.close()
@@ -137,6 +151,11 @@ class TileCache:
         if task is not None:
             with suppress(asyncio.CancelledError):
                 await task
+
+
+def _expire(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_exception(CacheDown("no reply in time"))
 
 
 async def _reply(reader: asyncio.StreamReader):

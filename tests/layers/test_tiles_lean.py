@@ -23,6 +23,11 @@ def test_lean_path_matches_django(committed, portal_server, tmp_path):
     assert gzip.decompress(body) == django.content
     assert headers["etag"] == django["ETag"]
     assert _get(portal_server + path, **{"If-None-Match": headers["etag"]})[0] == 304
+    # A client that does not take gzip, first to ask for a tile (computed, not cached): the same bytes, plain.
+    _, x15, y15 = tile_of(*CENTRE, 15)
+    plain = _get(portal_server + f"/tiles/lean-public/15/{x15}/{y15}.mvt")
+    assert plain[0] == 200 and plain[1]["x-tile-path"] == "lean" and "content-encoding" not in plain[1]
+    assert plain[2] == Client().get(f"/tiles/lean-public/15/{x15}/{y15}.mvt").content
     # Not for the lean path: Django answers, with the same rules and bodies as everywhere.
     hidden_status, hidden_headers, hidden_body = _get(portal_server + f"/tiles/lean-internal/16/{x}/{y}.mvt")
     missing = _get(portal_server + "/tiles/lean-nothing/16/0/0.mvt")
