@@ -7,7 +7,8 @@ Latency: one keep-alive client, each tile once, p50/p95; (a) and (b) take turns 
 meet the same load. Throughput: a bounded `wrk` on 127.0.0.1 cycling through a list: all the tiles, the small
 ones, and the OSM buildings' z16-z17 tiles, the kind the issue's reference figures are for. Uncached
 throughput is measured against a Redis that never hits (see servers.py), so every request of the run takes
-the uncached path, whatever its length. Servers run under uvicorn with uvloop and httptools, ours and tipg
+the uncached path, whatever its length; its wrk runs and tipg's take turns, both servers up, so that a drift
+in the machine's speed meets both alike. Servers run under uvicorn with uvloop and httptools, ours and tipg
 alike; with more than one worker, uvicorn's listener is bound so that TCP_NODELAY is set (see servers.py),
 and the notes show what the stock one costs.
 """
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -486,7 +489,8 @@ def _verdict(ok: bool) -> str:
 def _print_throughput(results: Results, threads: int, connections: int, seconds: int, runs: int) -> None:
     loads = results.loads
     print(f"\nthroughput: wrk -t{threads} -c{connections} -d{seconds}s on 127.0.0.1 cycling through a list, the median "
-          f"of {runs} runs, tiles/s served (wrk's p50 ms; answers with an error status, socket errors)")
+          f"of {runs} runs (b's and d's taking turns), tiles/s served (wrk's p50 ms; answers with an error status, "
+          f"socket errors)")
     if any(w > 1 for _, _, w in loads):
         print("  (more than 1 worker: uvicorn's shared listener is bound as an IPPROTO_TCP socket, see the notes)")
     keys = [k for k in "bcd" if any(key == k for _, key, _ in loads)]
@@ -586,19 +590,34 @@ def _ours_cached(results: Results, count: int, load_kw: dict) -> None:
                              f"{_pct([r.seconds for r in fixed], 0.5):.2f} ms")
 
 
-def _ours_uncached(results: Results, count: int, load_kw: dict) -> None:
-    """b's wrk runs: the portal with a Redis that never hits, so every request computes its tile."""
+def _uncached_and_tipg(results: Results, count: int, tipg_python: str, load_kw: dict) -> None:
+    """b and d, both servers up at once and their wrk runs taking turns (b, d, b, d…): this machine's speed drifts
+    by a quarter over minutes (a VM's neighbours), which had moved the b/d ratio as much as the code did."""
     redis_port = free_port()
-    port, server = _portal(f"portal-uncached-{count}w", count, redis_url=f"redis://127.0.0.1:{redis_port}/0")
-    with started(f"redis-miss-{count}w", miss_only_redis(redis_port), env=dict(os.environ), cwd=CACHE,
-                 log_dir=CACHE, ready=partial(_redis_up, redis_port)), server:
+    port, ours = _portal(f"portal-uncached-{count}w", count, redis_url=f"redis://127.0.0.1:{redis_port}/0")
+    with ExitStack() as stack:
+        stack.enter_context(started(f"redis-miss-{count}w", miss_only_redis(redis_port), env=dict(os.environ),
+                                    cwd=CACHE, log_dir=CACHE, ready=partial(_redis_up, redis_port)))
+        stack.enter_context(ours)
         timed_pass(port, [c.ours for c in results.cases[:20]])
+        servers = [("b", port, "ours")]
+        if tipg_python:
+            servers.append(("d", stack.enter_context(_tipg(results, count, tipg_python)), "tipg"))
+        runs = load_kw["runs"]
+        kw = {key: value for key, value in load_kw.items() if key != "runs"}
         for which in results.lists:
-            results.loads[which, "b", count] = _median_wrk(port, results.paths(which, "ours"),
-                                                       script=CACHE / "tiles-ours.lua", **load_kw)
+            loads: dict[str, list[Load]] = {label: [] for label, _, _ in servers}
+            for _ in range(runs):
+                for label, server_port, name in servers:
+                    loads[label].append(wrk(server_port, results.paths(which, name),
+                                            script=CACHE / f"tiles-{name}.lua", **kw))
+            for label, runs_of in loads.items():
+                results.loads[which, label, count] = _median(runs_of)
 
 
-def _tipg(results: Results, count: int, python: str, load_kw: dict) -> None:
+@contextmanager
+def _tipg(results: Results, count: int, python: str) -> Iterator[int]:
+    """tipg serving the bench tables, warmed; yields its port. Its first start also times its latency pass."""
     theirs = [c.tipg for c in results.cases]
     port = free_port()
     with started(f"tipg-{count}w", uvicorn("tipg.main:app", python=python, port=port, workers=count),
@@ -608,16 +627,17 @@ def _tipg(results: Results, count: int, python: str, load_kw: dict) -> None:
         if "d" not in results.passes:
             print(f"  tipg: {_compare_tipg(replies, results.tiles)}")
             results.passes["d"] = _seconds(timed_pass(port, theirs))
-        for which in results.lists:
-            results.loads[which, "d", count] = _median_wrk(port, results.paths(which, "tipg"),
-                                                       script=CACHE / "tiles-tipg.lua", **load_kw)
+        yield port
 
 
 def _median_wrk(port: int, paths: list[str], *, runs: int, **kw) -> Load:
     """The median of `runs` wrk runs: each run opens its connections anew, and how the kernel spreads them over
     a multi-worker server's processes moved single runs by a third either way on this machine (ours and tipg's)."""
-    loads = sorted((wrk(port, paths, **kw) for _ in range(runs)), key=lambda load: load.per_second)
-    return loads[len(loads) // 2]
+    return _median([wrk(port, paths, **kw) for _ in range(runs)])
+
+
+def _median(loads: list[Load]) -> Load:
+    return sorted(loads, key=lambda load: load.per_second)[len(loads) // 2]
 
 
 def _redis_up(port: int) -> bool:
@@ -679,9 +699,7 @@ def run(parcels: int, *, per_zoom: int = 60, buildings_per_zoom: int = 12, worke
     load_kw = {"threads": threads, "connections": connections, "seconds": seconds, "runs": runs}
     for count in workers:
         _ours_cached(results, count, load_kw)
-        _ours_uncached(results, count, load_kw)
-        if tipg:
-            _tipg(results, count, tipg_python, load_kw)
+        _uncached_and_tipg(results, count, tipg_python, load_kw)
 
     _forget_cached_tiles({c.layer_id for c in cases})  # ~75 MB at 1M parcels, not worth keeping for a day
     _print_latency(results, zipping)
