@@ -3,6 +3,7 @@
 import shutil
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -19,8 +20,9 @@ from .importing.source import SourceInfo, check_archive, inspect, stored_upload
 from .models import ImportJob, Layer
 from .registry import get_kind
 
-__all__ = ["UploadTooLarge", "ImportRunning", "store_upload", "check_import", "do_create_import", "do_queue_import",
-           "run_import_job", "options_of", "do_close_stalled_imports", "max_attempts", "STALLED_ERROR", "LOCK_SPACE"]
+__all__ = ["UploadTooLarge", "ImportRunning", "store_upload", "deleted_if_refused", "check_import",
+           "do_create_import", "do_queue_import", "run_import_job", "options_of", "do_close_stalled_imports",
+           "max_attempts", "STALLED_ERROR", "LOCK_SPACE"]
 
 STALLED_ERROR = ("The import was started several times and its worker stopped each time (killed, out of memory, "
                  "its machine gone), so nothing of the file was stored and the layer is as it was.")
@@ -55,12 +57,19 @@ def store_upload(name: str, chunks, size: int) -> Path:
     with path.open("wb") as out:
         for chunk in chunks:
             out.write(chunk)
-    try:
+    with deleted_if_refused(path):
         check_archive(path)
-    except LayersError:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
     return path
+
+
+@contextmanager
+def deleted_if_refused(path: Path):
+    """A stored upload whose check raises a LayersError is deleted, folder and all, before the error goes on."""
+    try:
+        yield
+    except LayersError:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
 
 
 def options_of(job: ImportJob) -> ImportOptions:
@@ -82,11 +91,8 @@ def check_import(layer: Layer, path: Path, options: ImportOptions) -> SourceInfo
 def do_create_import(*, layer: Layer, path: Path, file_name: str, options: ImportOptions, user=None,
                      ip: str | None = None) -> ImportJob:
     """Check the stored upload and record the job (with its audit row); a refused upload is deleted at once."""
-    try:
+    with deleted_if_refused(path):
         info = check_import(layer, path, options)
-    except LayersError:
-        shutil.rmtree(path.parent, ignore_errors=True)
-        raise
     with transaction.atomic():
         job = ImportJob.objects.create(
             layer=layer, created_by=user, file_name=file_name, file_path=str(path), mode=options.mode,

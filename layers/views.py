@@ -1,6 +1,5 @@
 """The data steward's import pages: upload, map the fields, follow the job."""
 
-import shutil
 from pathlib import Path
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from .forms import MappingForm, UploadForm
 from .importing import ImportOptions
 from .importing.runner import guess_mapping
 from .importing.source import inspect
-from .imports import do_queue_import, store_upload
+from .imports import deleted_if_refused, do_queue_import, store_upload
 from .models import ImportJob, Layer
 from .permissions import can_edit_layer
 from .registry import get_kind
@@ -33,11 +32,8 @@ def _editable_layers(user):
 def _store_and_inspect(upload, options: ImportOptions):
     """The upload kept for the mapping step, and what it holds; a file refused here is not kept."""
     path = store_upload(upload.name, upload.chunks(), upload.size)
-    try:
+    with deleted_if_refused(path):
         return path, inspect(path, options.source_layer, archive_checked=True)
-    except LayersError:
-        shutil.rmtree(path.parent, ignore_errors=True)
-        raise
 
 
 @login_required
