@@ -104,6 +104,9 @@ class ArchiveLimits:
                                     f"{packed / 2**20:.1f} MiB, more than {self.max_ratio}:1; nothing was imported")
 
 
+_ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0 (APPNOTE 4.4.4): zipfile would need the password to inflate
+
+
 def check_zip(path: Path, limits: ArchiveLimits | None = None) -> None:
     """Refuse archives whose members would escape a folder if unpacked (../, absolute paths), or that would
     unpack past the limits. The sizes the central directory declares are checked first, without inflating
@@ -118,6 +121,9 @@ def check_zip(path: Path, limits: ArchiveLimits | None = None) -> None:
                 parts = Path(member.filename).parts
                 if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in member.filename:
                     raise UnreadableFile(f"the archive holds an unsafe path {member.filename!r}; nothing was imported")
+                if member.flag_bits & _ZIP_ENCRYPTED:
+                    raise UnreadableFile(f"{path.name} is password-protected ({member.filename}); upload it without "
+                                         "a password")
             limits.check(path.name, sum(member.file_size for member in members), packed)
             limits.check(path.name, _inflated(archive, members, limits.enough(packed)), packed)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:

@@ -144,6 +144,24 @@ def test_a_bomb_upload_is_refused_and_leaves_nothing(world, bombs, uploads, sett
     assert not any(uploads.rglob("*.*")), "the refused upload was kept"
 
 
+def test_a_password_protected_zip_is_a_clear_refusal(world, uploads):
+    """zipfile cannot inflate an encrypted member without its password (it raises RuntimeError, a 500 before)."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("thua.geojson", b'{"type":"FeatureCollection","features":[]}')
+    data = bytearray(packed.getvalue())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # the encrypted flag, both headers
+        data[data.index(signature) + offset] |= 1
+    response = Client().post("/api/imports/", {
+        "layer": world.parcels.slug, "file": SimpleUploadedFile("thua.zip", bytes(data))},
+        HTTP_AUTHORIZATION=f"Bearer {world.token}")
+    assert 400 <= response.status_code < 500, response.content
+    body = response.json()
+    assert body["code"] == "unreadable_file" and "password" in body["message"]
+    assert not ImportJob.objects.exists()
+    assert not any(uploads.rglob("*.*")), "the refused upload was kept"
+
+
 def test_an_honest_zipped_upload_still_goes_through(world, uploads, django_capture_on_commit_callbacks):
     geojson = (b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"ext_id":"Z1",'
                b'"sheet_no":"1","parcel_no":"2"},"geometry":{"type":"Polygon","coordinates":[[[108.99,11.56],'
