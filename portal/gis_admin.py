@@ -18,4 +18,3 @@ class GeoJSONTextarea(BaseGeometryWidget):
 
 class OfflineGISAdmin(GISModelAdmin):
     gis_widget = GeoJSONTextarea
-    gis_widget_kwargs = {}
